@@ -1,0 +1,45 @@
+"""Provider metadata read by Airflow's ProvidersManager (entry point ``apache_airflow_provider``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+INTEGRATION = "Hugging Face Hub"
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-provider-hfhub",
+        "name": INTEGRATION,
+        "description": "Run Hugging Face Hub Jobs and manage Spaces from Airflow DAGs.",
+        "integrations": [
+            {
+                "integration-name": INTEGRATION,
+                "external-doc-url": "https://huggingface.co/docs/hub",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_hfhub.hooks.hfhub"]}
+        ],
+        "connection-types": [
+            {
+                "connection-type": "hfhub",
+                "hook-class-name": "airflow_provider_hfhub.hooks.hfhub.HfHubHook",
+                "hook-name": "Hugging Face Hub",
+                # Airflow 3.2+ reads these instead of importing the hook (3.1 uses the hook's methods).
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "port", "login"],
+                    "relabeling": {"password": "Hugging Face token", "host": "Hub endpoint"},
+                    "placeholders": {"host": "https://huggingface.co", "password": "hf_..."},
+                },
+                "conn-fields": {
+                    "namespace": {
+                        "label": "Default namespace (user or org)",
+                        "schema": {"type": ["string", "null"]},
+                        "description": "Namespace that runs the Jobs; the token's user when empty.",
+                    }
+                },
+            }
+        ],
+    }

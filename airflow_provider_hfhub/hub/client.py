@@ -1,0 +1,272 @@
+"""The Hub client, sync form. GENERATED from ``async_client.py`` by ``scripts/unasync.py``: do not edit.
+
+Each method is one call description (``calls``) or flow (``flows``) handed to the transport: the
+requests, parsing and retries are shared with the sync client. Method and argument names are the
+official ``huggingface_hub.HfApi``'s. No Airflow imports here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from airflow_provider_hfhub.hub import calls, flows
+from airflow_provider_hfhub.hub.config import HubConfig
+from airflow_provider_hfhub.hub.models import (
+    HardwareInfo,
+    JobInfo,
+    JsonDict,
+    LogLine,
+    ScheduledJobInfo,
+    SpaceRuntime,
+    Volume,
+)
+from airflow_provider_hfhub.hub.transport import SyncTransport
+
+
+class HubClient:
+    """A client of the Hub's Jobs and Spaces API.
+
+    :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
+    :param http_client: an ``httpx`` client to send through (tests, shared pools); one is made otherwise.
+    """
+
+    def __init__(
+        self, config: HubConfig | None = None, *, http_client: httpx.Client | None = None
+    ) -> None:
+        self.config = config or HubConfig.from_env()
+        self._transport = SyncTransport(self.config, http_client)
+
+    def __enter__(self) -> HubClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._transport.close()
+
+    @property
+    def endpoint(self) -> str:
+        return self.config.endpoint
+
+    def whoami(self) -> JsonDict:
+        return self._transport.whoami()
+
+    def default_namespace(self) -> str:
+        """The configured namespace, else the token's user from ``whoami-v2`` (asked once per client)."""
+        return self._transport.namespace()
+
+    # --- jobs ----------------------------------------------------------------------------------
+
+    def run_job(
+        self,
+        *,
+        image: str,
+        command: Sequence[str],
+        env: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+        flavor: str | None = None,
+        timeout: int | float | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        volumes: Sequence[Volume] | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+    ) -> JobInfo:
+        spec = calls.job_spec(
+            image=image, command=command, env=env, secrets=secrets, flavor=flavor,
+            timeout=timeout, labels=labels, volumes=volumes, name=name,
+        )  # fmt: skip
+        return self._transport.send(calls.run_job(spec, namespace))
+
+    def run_uv_job(
+        self,
+        script: str,
+        *,
+        script_args: Sequence[str] | None = None,
+        dependencies: Sequence[str] | None = None,
+        python: str | None = None,
+        image: str | None = None,
+        env: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+        flavor: str | None = None,
+        timeout: int | float | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        volumes: Sequence[Volume] | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+    ) -> JobInfo:
+        """Run a uv script: a URL or command as the official client runs it, or inline script text."""
+        command, script_env = calls.uv_command(script, script_args or (), dependencies or (), python)
+        if name is None and not (labels and "name" in labels):
+            name = calls.default_script_name(script, script_args or ())
+        return self.run_job(
+            image=image or calls.DEFAULT_UV_IMAGE, command=command, env={**(env or {}), **script_env},
+            secrets=secrets, flavor=flavor, timeout=timeout, labels=labels, volumes=volumes,
+            name=name, namespace=namespace,
+        )  # fmt: skip
+
+    def inspect_job(self, *, job_id: str, namespace: str | None = None) -> JobInfo:
+        return self._transport.send(calls.inspect_job(job_id, namespace))
+
+    def list_jobs(
+        self,
+        *,
+        status: str | Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        namespace: str | None = None,
+    ) -> list[JobInfo]:
+        """Jobs filtered by stage(s) and labels (all must match), every page."""
+        stages = [status] if isinstance(status, str) else status
+        return self._transport.run(flows.paginate(calls.list_jobs(namespace, labels, stages)))
+
+    def cancel_job(self, *, job_id: str, namespace: str | None = None) -> None:
+        self._transport.send(calls.cancel_job(job_id, namespace))
+
+    def fetch_job_logs(
+        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None
+    ) -> Iterator[LogLine]:
+        """The Job's log lines, each once; with ``follow`` until the Job's stage is terminal."""
+        logs, inspect = calls.job_logs(job_id, namespace, tail), calls.inspect_job(job_id, namespace)
+        policy = self.config.stream
+        return self._transport.iterate(flows.job_logs(logs, inspect, follow=follow, policy=policy))
+
+    def fetch_job_metrics(
+        self, *, job_id: str, namespace: str | None = None, follow: bool = False
+    ) -> Iterator[JsonDict]:
+        metrics, inspect = calls.job_metrics(job_id, namespace), calls.inspect_job(job_id, namespace)
+        policy = self.config.stream
+        return self._transport.iterate(flows.job_metrics(metrics, inspect, follow=follow, policy=policy))
+
+    def list_jobs_hardware(self) -> list[HardwareInfo]:
+        return self._transport.send(calls.list_jobs_hardware())
+
+    # --- scheduled jobs ------------------------------------------------------------------------
+
+    def create_scheduled_job(
+        self,
+        *,
+        image: str,
+        command: Sequence[str],
+        schedule: str,
+        suspend: bool | None = None,
+        concurrency: bool | None = None,
+        env: Mapping[str, Any] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+        flavor: str | None = None,
+        timeout: int | float | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        name: str | None = None,
+        namespace: str | None = None,
+    ) -> ScheduledJobInfo:
+        spec = calls.job_spec(
+            image=image, command=command, env=env, secrets=secrets, flavor=flavor,
+            timeout=timeout, labels=labels, name=name,
+        )  # fmt: skip
+        call = calls.create_scheduled_job(spec, schedule, namespace, suspend, concurrency)
+        return self._transport.send(call)
+
+    def list_scheduled_jobs(self, *, namespace: str | None = None) -> list[ScheduledJobInfo]:
+        return self._transport.send(calls.list_scheduled_jobs(namespace))
+
+    def inspect_scheduled_job(
+        self, *, scheduled_job_id: str, namespace: str | None = None
+    ) -> ScheduledJobInfo:
+        return self._transport.send(calls.inspect_scheduled_job(scheduled_job_id, namespace))
+
+    def suspend_scheduled_job(self, *, scheduled_job_id: str, namespace: str | None = None) -> None:
+        self._transport.send(calls.scheduled_job_action(scheduled_job_id, "suspend", namespace))
+
+    def resume_scheduled_job(self, *, scheduled_job_id: str, namespace: str | None = None) -> None:
+        self._transport.send(calls.scheduled_job_action(scheduled_job_id, "resume", namespace))
+
+    def trigger_scheduled_job(self, *, scheduled_job_id: str, namespace: str | None = None) -> JobInfo:
+        return self._transport.send(calls.trigger_scheduled_job(scheduled_job_id, namespace))
+
+    def delete_scheduled_job(self, *, scheduled_job_id: str, namespace: str | None = None) -> None:
+        self._transport.send(calls.delete_scheduled_job(scheduled_job_id, namespace))
+
+    # --- spaces --------------------------------------------------------------------------------
+
+    def get_space_runtime(self, repo_id: str) -> SpaceRuntime:
+        return self._transport.send(calls.get_space_runtime(repo_id))
+
+    def restart_space(self, repo_id: str, *, factory_reboot: bool = False) -> SpaceRuntime:
+        return self._transport.send(calls.restart_space(repo_id, factory_reboot))
+
+    def pause_space(self, repo_id: str) -> SpaceRuntime:
+        return self._transport.send(calls.pause_space(repo_id))
+
+    def request_space_hardware(
+        self, repo_id: str, hardware: str, *, sleep_time: int | None = None
+    ) -> SpaceRuntime:
+        return self._transport.send(calls.request_space_hardware(repo_id, hardware, sleep_time))
+
+    def set_space_sleep_time(self, repo_id: str, sleep_time: int) -> SpaceRuntime:
+        return self._transport.send(calls.set_space_sleep_time(repo_id, sleep_time))
+
+    def request_space_storage(self, repo_id: str, storage: str) -> SpaceRuntime:
+        return self._transport.send(calls.request_space_storage(repo_id, storage))
+
+    def delete_space_storage(self, repo_id: str) -> SpaceRuntime:
+        return self._transport.send(calls.delete_space_storage(repo_id))
+
+    def set_space_volumes(self, repo_id: str, volumes: Sequence[Volume]) -> None:
+        self._transport.send(calls.set_space_volumes(repo_id, volumes))
+
+    def delete_space_volumes(self, repo_id: str) -> None:
+        self._transport.send(calls.delete_space_volumes(repo_id))
+
+    def add_space_secret(
+        self, repo_id: str, key: str, value: str, *, description: str | None = None
+    ) -> None:
+        self._transport.send(calls.add_space_secret(repo_id, key, value, description))
+
+    def delete_space_secret(self, repo_id: str, key: str) -> None:
+        self._transport.send(calls.delete_space_secret(repo_id, key))
+
+    def get_space_variables(self, repo_id: str) -> dict[str, Any]:
+        return self._transport.send(calls.get_space_variables(repo_id))
+
+    def add_space_variable(
+        self, repo_id: str, key: str, value: str, *, description: str | None = None
+    ) -> dict[str, Any]:
+        return self._transport.send(calls.add_space_variable(repo_id, key, value, description))
+
+    def delete_space_variable(self, repo_id: str, key: str) -> dict[str, Any]:
+        return self._transport.send(calls.delete_space_variable(repo_id, key))
+
+    def duplicate_space(
+        self,
+        from_id: str,
+        to_id: str | None = None,
+        *,
+        private: bool | None = None,
+        hardware: str | None = None,
+        storage: str | None = None,
+        sleep_time: int | None = None,
+        secrets: Sequence[Mapping[str, str]] | None = None,
+        variables: Sequence[Mapping[str, str]] | None = None,
+    ) -> JsonDict:
+        """Copy a Space; ``to_id`` without a namespace lands in the token's user namespace."""
+        name = (to_id or from_id).rsplit("/", 1)[-1]
+        target = to_id if to_id and "/" in to_id else f"{self.default_namespace()}/{name}"
+        call = calls.duplicate_space(
+            from_id, target, private=private, hardware=hardware, storage=storage,
+            sleep_time=sleep_time, secrets=secrets, variables=variables,
+        )  # fmt: skip
+        return self._transport.send(call)
+
+    def fetch_space_logs(
+        self, repo_id: str, *, build: bool = False, follow: bool = False
+    ) -> Iterator[LogLine]:
+        """Build or run log lines, each once; with ``follow`` until the Hub closes the stream."""
+        policy = self.config.stream
+        return self._transport.iterate(
+            flows.space_logs(calls.space_logs(repo_id, build), follow=follow, policy=policy)
+        )
+
+    def list_spaces_hardware(self) -> list[HardwareInfo]:
+        return self._transport.send(calls.list_spaces_hardware())

@@ -1,0 +1,82 @@
+"""Client settings as plain values, so they survive trigger serialisation. No Airflow imports here."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When and how long to retry a request; one policy for the sync and async clients.
+
+    :param max_attempts: attempts in all, the first included.
+    :param max_total_wait: seconds of waiting in all before giving up.
+    :param initial_wait: first back-off, doubled each time up to ``max_wait``.
+    :param max_wait: longest single back-off (a longer ``Retry-After`` from the Hub is honoured).
+    """
+
+    max_attempts: int = 5
+    max_total_wait: float = 120.0
+    initial_wait: float = 1.0
+    max_wait: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {self.max_attempts}")
+        if min(self.max_total_wait, self.initial_wait, self.max_wait) < 0:
+            raise ValueError("retry waits must not be negative")
+
+
+@dataclass(frozen=True)
+class StreamPolicy:
+    """How log streams are followed.
+
+    :param stage_check_delays: after a stream ends, seconds to wait before each stage check
+        (the Hub's stage lags the last log line); the first is usually 0.
+    :param backstop_interval: while a stream is open but silent (keep-alives only), check the
+        stage this often so an endless empty stream still ends.
+    :param read_timeout: seconds of total silence (not even a keep-alive) after which the
+        connection is taken as dead and reopened.
+    :param max_reconnects: consecutive failed reconnects before giving up.
+    :param idle_timeout: without ``follow``, the stream is taken as drained after this much silence.
+    """
+
+    stage_check_delays: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+    backstop_interval: float = 30.0
+    read_timeout: float = 90.0
+    max_reconnects: int = 8
+    idle_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Where the Hub is and how to talk to it.
+
+    :param endpoint: the Hub's base URL.
+    :param token: the Hugging Face token, or None for anonymous calls.
+    :param namespace: default user or org for Jobs; None resolves it from ``whoami-v2`` once.
+    """
+
+    endpoint: str = DEFAULT_ENDPOINT
+    token: str | None = field(default=None, repr=False)
+    namespace: str | None = None
+    user_agent: str = ""
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    stream: StreamPolicy = field(default_factory=StreamPolicy)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "endpoint", (self.endpoint or DEFAULT_ENDPOINT).rstrip("/"))
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> HubConfig:
+        """Read ``HF_TOKEN`` and ``HF_ENDPOINT`` as the official client does."""
+        values: dict[str, object] = {
+            "endpoint": os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT,
+            "token": os.environ.get("HF_TOKEN") or None,
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

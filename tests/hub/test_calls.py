@@ -1,0 +1,97 @@
+"""Request builders produce exactly what the official client sends."""
+
+from __future__ import annotations
+
+import pytest
+from huggingface_hub import _jobs_api as official
+
+from airflow_provider_hfhub.hub import Volume, calls
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"image": "python:3.12", "command": ["python", "-c", "print(1)"]},
+        {
+            "image": "hf.co/spaces/lhoestq/duckdb",
+            "command": ["duckdb"],
+            "env": {"A": "1"},
+            "secrets": {"S": "x"},
+            "flavor": "a10g-small",
+            "timeout": "1.5h",
+            "labels": {"team": "ml"},
+        },
+        {"image": "ubuntu", "command": ["true"], "timeout": 300, "name": "nightly"},
+        {"image": "ubuntu", "command": ["true"], "timeout": "90s", "labels": {"name": "mine"}},
+    ],
+)
+def test_job_spec_matches_the_official_client(kwargs: dict) -> None:
+    name = kwargs.get("name")
+    if name is None and "name" not in (kwargs.get("labels") or {}):
+        name = official._default_job_name_from_image(kwargs["image"], kwargs["command"])
+    expected = official._create_job_spec(
+        image=kwargs["image"],
+        command=kwargs["command"],
+        env=kwargs.get("env"),
+        secrets=kwargs.get("secrets"),
+        flavor=kwargs.get("flavor"),
+        timeout=kwargs.get("timeout"),
+        name=name,
+        labels=kwargs.get("labels"),
+    )
+    assert calls.job_spec(**kwargs) == expected
+    assert list(calls.job_spec(**kwargs)) == list(expected)  # key order too
+
+
+def test_volumes_serialise_as_the_official_client() -> None:
+    from huggingface_hub import Volume as OfficialVolume
+
+    ours = Volume(source="u/b", mount_path="/data", type="bucket", read_only=True)
+    theirs = OfficialVolume(type="bucket", source="u/b", mount_path="/data", read_only=True)
+    assert ours.to_json() == theirs.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("timeout", "seconds"),
+    [(300, 300), (2.5, 2), ("90s", 90), ("5m", 300), ("1.5h", 5400), ("2d", 172800), ("45", 45)],
+)
+def test_timeout_strings(timeout: object, seconds: int) -> None:
+    assert calls.parse_timeout(timeout) == seconds  # type: ignore[arg-type]
+
+
+def test_uv_command_for_a_url_is_the_official_one() -> None:
+    command, env = calls.uv_command(
+        "https://example.com/sft.py", ["--epochs", "3"], dependencies=["trl", "peft"], python="3.12"
+    )
+    assert command == [
+        "uv", "run", "--with", "trl", "--with", "peft", "--python", "3.12",
+        "https://example.com/sft.py", "--epochs", "3",
+    ]  # fmt: skip
+    assert env == {}
+    assert calls.default_script_name(
+        "https://example.com/sft.py?raw=1", []
+    ) == official._default_job_name_from_script("https://example.com/sft.py?raw=1", [])
+
+
+def test_inline_script_travels_in_the_environment_without_upload() -> None:
+    import base64
+
+    script = "# /// script\n# dependencies = []\n# ///\nprint('hi')\n"
+    command, env = calls.uv_command(script, ["--n", "1"], dependencies=["rich"])
+    assert command[:2] == ["bash", "-c"]
+    assert command[3:] == ["uv", "--with", "rich", calls.INLINE_SCRIPT_PATH, "--n", "1"]
+    assert base64.b64decode(env[calls.INLINE_SCRIPT_ENV]).decode() == script
+    assert calls.default_script_name(script, []).startswith("inline-script-")
+
+
+def test_list_jobs_query_uses_repeated_stage_and_label_params() -> None:
+    call = calls.list_jobs(None, labels={"a": "1", "b": "2"}, stages=["running", "SCHEDULING"])
+    assert call.params == (("stage", "RUNNING"), ("stage", "SCHEDULING"), ("label", "a=1"), ("label", "b=2"))
+    assert call.needs_namespace
+
+
+def test_only_work_creating_calls_are_marked_creates() -> None:
+    assert calls.run_job({}, "ns").creates
+    assert calls.trigger_scheduled_job("x", "ns").creates
+    assert not calls.cancel_job("x", "ns").creates
+    assert not calls.restart_space("a/b").creates
