@@ -39,6 +39,15 @@ def test_dropped_stream_reconnects_without_losing_or_doubling(fake_hub: FakeHub,
     assert sum(r["path"].endswith("/logs") for r in fake_hub.requests()) >= 3
 
 
+def test_malformed_event_is_skipped_not_fatal(
+    fake_hub: FakeHub, client: HubClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_hub.inject_fault("malformed_event", path="/logs$", after_events=3, count=-1)
+    job_id = _job(fake_hub, client, "malformed", lines=LINES, line_interval=0.01)
+    assert _texts(client, job_id, follow=True) == LINES
+    assert "malformed event" in caplog.text
+
+
 def test_stalled_stream_is_reopened(fake_hub: FakeHub) -> None:
     stream = StreamPolicy(stage_check_delays=(0.0, 0.2), backstop_interval=0.5, read_timeout=1.0)
     fake_hub.inject_fault("stall_stream", path="/logs$", after_events=3, seconds=30)

@@ -68,11 +68,21 @@ class FakeHub:
         hold: bool = False,
     ) -> None:
         """Register a Job scenario; Jobs pick it with label ``fake-scenario=<name>``."""
-        self._call("POST", "/scenarios", json={
-            "name": name, "lines": list(lines or []), "line_interval": line_interval,
-            "scheduling_seconds": scheduling_seconds, "final_stage": final_stage, "message": message,
-            "stage_lag": stage_lag, "endless_empty_stream": endless_empty_stream, "hold": hold,
-        })
+        self._call(
+            "POST",
+            "/scenarios",
+            json={
+                "name": name,
+                "lines": list(lines or []),
+                "line_interval": line_interval,
+                "scheduling_seconds": scheduling_seconds,
+                "final_stage": final_stage,
+                "message": message,
+                "stage_lag": stage_lag,
+                "endless_empty_stream": endless_empty_stream,
+                "hold": hold,
+            },
+        )
 
     def set_default_job_scenario(self, name: str | None) -> None:
         """Run Jobs with no scenario of their own through ``name`` (``None``: local processes)."""
@@ -80,7 +90,9 @@ class FakeHub:
 
     def finish_job(self, job_id: str, stage: str = "COMPLETED", message: str | None = None) -> dict[str, Any]:
         """Finish a held Job (its stream closes, its stage flips after the lag)."""
-        result: dict[str, Any] = self._call("POST", f"/jobs/{job_id}/finish", json={"stage": stage, "message": message})
+        result: dict[str, Any] = self._call(
+            "POST", f"/jobs/{job_id}/finish", json={"stage": stage, "message": message}
+        )
         return result
 
     def jobs(self) -> list[dict[str, Any]]:
@@ -158,14 +170,27 @@ class FakeHub:
     ) -> None:
         """Add a fault hitting the next ``count`` requests matching ``method`` and the ``path`` regex.
 
-        :param kind: ``status``, ``drop_stream``, ``stall_stream`` or ``slow``.
+        :param kind: ``status``, ``drop_stream``, ``stall_stream``, ``slow`` or ``malformed_event``.
         """
-        self._call("POST", "/faults", json={
-            "kind": kind, "path": path, "method": method, "count": count, "when": when, "status": status,
-            "message": message, "error_code": error_code, "retry_after": retry_after,
-            "rate_limit": rate_limit, "after_events": after_events, "seconds": seconds,
-            "headers": headers or {},
-        })
+        self._call(
+            "POST",
+            "/faults",
+            json={
+                "kind": kind,
+                "path": path,
+                "method": method,
+                "count": count,
+                "when": when,
+                "status": status,
+                "message": message,
+                "error_code": error_code,
+                "retry_after": retry_after,
+                "rate_limit": rate_limit,
+                "after_events": after_events,
+                "seconds": seconds,
+                "headers": headers or {},
+            },
+        )
 
     def faults(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._call("GET", "/faults")

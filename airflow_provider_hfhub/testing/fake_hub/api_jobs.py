@@ -102,13 +102,15 @@ def routes(store: Store) -> list[Route]:
         job = job_of(request)
         tail = request.query_params.get("tail")
         endless = bool(job.scenario and job.scenario.endless_empty_stream)
-        return sse_response(follow_log(
-            job.log,
-            keepalive_interval=lambda: s.settings.keepalive_interval,
-            tail=int(tail) if tail is not None else None,
-            endless=endless,
-            limit=1 if endless else None,
-        ))
+        return sse_response(
+            follow_log(
+                job.log,
+                keepalive_interval=lambda: s.settings.keepalive_interval,
+                tail=int(tail) if tail is not None else None,
+                endless=endless,
+                limit=1 if endless else None,
+            )
+        )
 
     async def metrics(request: Request) -> Response:
         job = job_of(request)
@@ -232,9 +234,18 @@ def _sample(job: Job, tick: int, replica: str) -> dict[str, Any]:
     flavor = job.spec.get("flavor", "cpu-basic")
     gpus = {}
     if is_gpu(flavor):
-        gpus[f"{replica}00"] = {"utilization": 40 + tick % 50, "memory_used_bytes": 2_000_000_000,
-                                        "memory_total_bytes": 22_836_000_000}
+        gpus[f"{replica}00"] = {
+            "utilization": 40 + tick % 50,
+            "memory_used_bytes": 2_000_000_000,
+            "memory_total_bytes": 22_836_000_000,
+        }
     return {
-        "cpu_usage_pct": 10 + tick % 80, "cpu_millicores": 2000, "memory_used_bytes": 1_417_216 * (1 + tick % 4),
-        "memory_total_bytes": 15_032_385_536, "rx_bps": 0, "tx_bps": 0, "gpus": gpus, "replica": replica,
+        "cpu_usage_pct": 10 + tick % 80,
+        "cpu_millicores": 2000,
+        "memory_used_bytes": 1_417_216 * (1 + tick % 4),
+        "memory_total_bytes": 15_032_385_536,
+        "rx_bps": 0,
+        "tx_bps": 0,
+        "gpus": gpus,
+        "replica": replica,
     }

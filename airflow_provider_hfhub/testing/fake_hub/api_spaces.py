@@ -164,9 +164,14 @@ def routes(store: Store) -> list[Route]:
 
     def logs(space: Space, *, build: bool) -> Response:
         buf = space.build_log if build else space.run_log
-        return sse_response(follow_log(
-            buf, keepalive_interval=lambda: s.settings.keepalive_interval, keepalive=SPACE_KEEPALIVE, suffix="\n"
-        ))
+        return sse_response(
+            follow_log(
+                buf,
+                keepalive_interval=lambda: s.settings.keepalive_interval,
+                keepalive=SPACE_KEEPALIVE,
+                suffix="\n",
+            )
+        )
 
     return [
         Route("/api/spaces/hardware", hardware),

@@ -60,7 +60,7 @@ class HubMiddleware:
         if status and status.when == "before":
             await _send_fault(send, status, request_id)
             return
-        for kind in ("drop_stream", "stall_stream"):
+        for kind in ("drop_stream", "stall_stream", "malformed_event"):
             if kind in faults:
                 send = stream_send(send, faults[kind])
         if slow and slow.when == "after":
@@ -86,15 +86,17 @@ class HubMiddleware:
             except ValueError:
                 parsed = None
         logged = {k: v for k, v in headers.items() if k != "authorization"}
-        self.store.requests.append({
-            "time": time.time(),
-            "method": scope["method"],
-            "path": scope["path"],
-            "query": [list(p) for p in parse_qsl(scope["query_string"].decode(), keep_blank_values=True)],
-            "json": parsed,
-            "headers": logged,
-            "auth_ok": auth_ok,
-        })
+        self.store.requests.append(
+            {
+                "time": time.time(),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": [list(p) for p in parse_qsl(scope["query_string"].decode(), keep_blank_values=True)],
+                "json": parsed,
+                "headers": logged,
+                "auth_ok": auth_ok,
+            }
+        )
 
 
 async def _read_body(receive: Receive) -> bytes:

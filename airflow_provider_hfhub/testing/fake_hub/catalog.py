@@ -48,13 +48,26 @@ def hardware_list(names: tuple[str, ...]) -> list[dict[str, Any]]:
         accelerator = None
         if acc is not None:
             model, quantity, vram = acc
-            accelerator = {"type": "gpu", "model": model, "quantity": quantity, "vram": vram,
-                           "manufacturer": "Nvidia"}
-        out.append({
-            "name": name, "prettyName": pretty, "cpu": cpu, "ram": ram, "ephemeralStorage": "50 GB",
-            "accelerator": accelerator, "unitCostMicroUSD": cost, "unitCostUSD": cost / 1_000_000,
-            "unitLabel": "minute",
-        })
+            accelerator = {
+                "type": "gpu",
+                "model": model,
+                "quantity": quantity,
+                "vram": vram,
+                "manufacturer": "Nvidia",
+            }
+        out.append(
+            {
+                "name": name,
+                "prettyName": pretty,
+                "cpu": cpu,
+                "ram": ram,
+                "ephemeralStorage": "50 GB",
+                "accelerator": accelerator,
+                "unitCostMicroUSD": cost,
+                "unitCostUSD": cost / 1_000_000,
+                "unitLabel": "minute",
+            }
+        )
     return out
 
 

@@ -6,7 +6,8 @@ Kinds:
   ``before`` the request is processed or ``after`` it (the work is done, the answer is lost);
 * ``drop_stream`` -- after ``after_events`` SSE events, abort the connection mid-body;
 * ``stall_stream`` -- after ``after_events`` SSE events, send nothing for ``seconds``;
-* ``slow`` -- delay the response by ``seconds`` (``before`` processing, or ``after`` it).
+* ``slow`` -- delay the response by ``seconds`` (``before`` processing, or ``after`` it);
+* ``malformed_event`` -- after ``after_events`` SSE events, send one event whose data is not JSON.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 from starlette.types import Message, Send
 
-KINDS = ("status", "drop_stream", "stall_stream", "slow")
+KINDS = ("status", "drop_stream", "stall_stream", "slow", "malformed_event")
+MALFORMED_EVENT = b"data: {this is not json\n\n"
 
 
 class StreamDropped(Exception):
@@ -103,7 +105,7 @@ def pick(faults: list[Fault], method: str, path: str) -> list[Fault]:
 
 
 def stream_send(send: Send, fault: Fault) -> Send:
-    """Wrap ``send`` so that a drop/stall fault fires after ``after_events`` SSE events."""
+    """Wrap ``send`` so that a drop/stall/malformed fault fires after ``after_events`` SSE events."""
     sent = 0
     fired = False
 
@@ -114,6 +116,10 @@ def stream_send(send: Send, fault: Fault) -> Send:
             return
         if sent >= fault.after_events:
             fired = True
+            if fault.kind == "malformed_event":
+                await send({"type": "http.response.body", "body": MALFORMED_EVENT, "more_body": True})
+                await send(message)
+                return
             if fault.kind == "drop_stream":
                 raise StreamDropped(f"fault: stream dropped after {sent} events")
             await asyncio.sleep(fault.seconds)

@@ -37,10 +37,20 @@ class _HideDroppedStreams(logging.Filter):
 class FakeHubServer(uvicorn.Server):
     """A uvicorn server that ends the fake's streams, tasks and processes when asked to stop."""
 
-    def __init__(self, store: Store, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(
+        self, store: Store, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    ) -> None:
         config = uvicorn.Config(
-            create_app(store=store), host=host, port=port, lifespan="off", log_level=log_level,
-            access_log=False, timeout_graceful_shutdown=2, date_header=False, loop="asyncio", http="h11",
+            create_app(store=store),
+            host=host,
+            port=port,
+            lifespan="off",
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=2,
+            date_header=False,
+            loop="asyncio",
+            http="h11",
         )
         super().__init__(config)
         self.store = store
@@ -73,6 +83,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)  # listen now, so a client that read the printed URL is queued, not refused
     sock.set_inheritable(True)
     return sock
 
@@ -105,7 +116,9 @@ class RunningFakeHub:
     def __enter__(self) -> RunningFakeHub:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 

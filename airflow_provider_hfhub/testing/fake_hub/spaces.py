@@ -140,7 +140,9 @@ class Space:
         self.stage = "BUILDING"
         if was_running and self.scenario.stale_running_seconds > 0:
             self.stale_until = now() + self.scenario.stale_running_seconds
-        self.restarts.append({"at": iso(now()), "factory": factory, "reason": reason, "build_id": self.build_id})
+        self.restarts.append(
+            {"at": iso(now()), "factory": factory, "reason": reason, "build_id": self.build_id}
+        )
         self.task = asyncio.get_running_loop().create_task(self._build_and_run(reason == "hardware"))
 
     def _cancel(self) -> None:
@@ -171,7 +173,9 @@ class Space:
             await asyncio.sleep(sc.line_interval)
             self.run_log.append(line)
         if sc.outcome == "RUNTIME_ERROR":
-            self._fail("RUNTIME_ERROR", self.run_log, sc.error_message or "Exit code: 1. Reason: application crashed")
+            self._fail(
+                "RUNTIME_ERROR", self.run_log, sc.error_message or "Exit code: 1. Reason: application crashed"
+            )
             return
         self.stage = "RUNNING"
 

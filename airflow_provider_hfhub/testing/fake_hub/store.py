@@ -55,22 +55,43 @@ class Store:
     def whoami(self) -> dict[str, Any]:
         s = self.settings
         orgs = [
-            {"id": stable_id(o), "type": "org", "name": o, "fullname": o, "email": None, "canPay": False,
-             "avatarUrl": "/avatars/org.svg", "periodEnd": None}
+            {
+                "id": stable_id(o),
+                "type": "org",
+                "name": o,
+                "fullname": o,
+                "email": None,
+                "canPay": False,
+                "avatarUrl": "/avatars/org.svg",
+                "periodEnd": None,
+            }
             for o in s.orgs
         ]
         return {
-            "type": "user", "id": stable_id(s.user), "name": s.user, "fullname": s.user.title(),
-            "email": f"{s.user}@example.com", "emailVerified": True, "canPay": False, "isPro": False,
-            "periodEnd": None, "avatarUrl": "/avatars/user.svg", "billingMode": "postpaid", "orgs": orgs,
-            "auth": {"type": "access_token", "accessToken": {"displayName": "fake", "role": "write",
-                                                             "createdAt": iso(0)}},
+            "type": "user",
+            "id": stable_id(s.user),
+            "name": s.user,
+            "fullname": s.user.title(),
+            "email": f"{s.user}@example.com",
+            "emailVerified": True,
+            "canPay": False,
+            "isPro": False,
+            "periodEnd": None,
+            "avatarUrl": "/avatars/user.svg",
+            "billingMode": "postpaid",
+            "orgs": orgs,
+            "auth": {
+                "type": "access_token",
+                "accessToken": {"displayName": "fake", "role": "write", "createdAt": iso(0)},
+            },
         }
 
     def user_initiator(self) -> dict[str, Any]:
         return {"type": "user", "id": stable_id(self.settings.user), "name": self.settings.user}
 
-    def create_job(self, namespace: str, spec: dict[str, Any], initiator: dict[str, Any] | None = None) -> Job:
+    def create_job(
+        self, namespace: str, spec: dict[str, Any], initiator: dict[str, Any] | None = None
+    ) -> Job:
         """Store a new Job and start running it on the current loop."""
         job = new_job(namespace, spec, self.settings, initiator or self.user_initiator())
         name = scenario_name(spec) or self.default_scenario
