@@ -19,6 +19,25 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             }
         ],
+        "operators": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_hfhub.operators.jobs"],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_hfhub.sensors.jobs"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": INTEGRATION,
+                "python-modules": ["airflow_provider_hfhub.triggers.jobs"],
+            }
+        ],
+        "extra-links": ["airflow_provider_hfhub.links.HfJobLink", "airflow_provider_hfhub.links.HfSpaceLink"],
         "hooks": [
             {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_hfhub.hooks.hfhub"]}
         ],

@@ -97,6 +97,13 @@ def shared_async_client(config: HubConfig) -> AsyncHubClient:
     return clients[config]
 
 
+async def close_shared_async_clients() -> None:
+    """Close the shared clients of the running loop (for loops that end: the sync path, tests)."""
+    clients = _shared_clients.pop(asyncio.get_running_loop(), {})
+    for client in clients.values():
+        await client.aclose()
+
+
 class HfHubHook(BaseHook):
     """Talk to the Hugging Face Hub through an Airflow connection of type ``hfhub``.
 
@@ -126,6 +133,7 @@ class HfHubHook(BaseHook):
         self.retry = retry or RetryPolicy()
         self.stream = stream or StreamPolicy()
         self._config: HubConfig | None = None
+        self._config_lock: asyncio.Lock | None = None
         self._client: HubClient | None = None
 
     @classmethod
@@ -167,7 +175,15 @@ class HfHubHook(BaseHook):
         return self._config
 
     async def aget_config(self) -> HubConfig:
-        """The config, looking the connection up without blocking the event loop."""
+        """The config, looking the connection up without blocking the event loop (once per hook)."""
+        if self._config is not None:
+            return self._config
+        if self._config_lock is None:
+            self._config_lock = asyncio.Lock()
+        async with self._config_lock:  # concurrent first calls (log stream + stage poll) look up once
+            return await self._aget_config()
+
+    async def _aget_config(self) -> HubConfig:
         if self._config is None:
             from airflow.providers.common.compat.connection import (
                 get_async_connection,

@@ -336,6 +336,7 @@ class _AsyncStream:
     def __init__(self, response: httpx.Response) -> None:
         self._response = response
         self._queue: asyncio.Queue[Any] = asyncio.Queue(_QUEUE_SIZE)
+        self._getter: asyncio.Future[Any] | None = None
         self._task = asyncio.get_running_loop().create_task(self._pump())
 
     async def _pump(self) -> None:
@@ -349,14 +350,21 @@ class _AsyncStream:
             await self._queue.put(Ended(exc))
 
     async def next(self, timeout: float) -> Any:
-        if not self._queue.empty():  # fast path: no timer per event on a busy stream
+        if self._getter is None and not self._queue.empty():  # fast path: no timer on a busy stream
             return self._queue.get_nowait()
-        try:
-            return await asyncio.wait_for(self._queue.get(), timeout)
-        except asyncio.TimeoutError:
+        # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation that races with
+        # the result, leaving a cancelled trigger running. A pending get survives a Tick instead.
+        if self._getter is None:
+            self._getter = asyncio.ensure_future(self._queue.get())
+        done, _ = await asyncio.wait({self._getter}, timeout=timeout)
+        if not done:
             return Tick()
+        getter, self._getter = self._getter, None
+        return getter.result()
 
     async def aclose(self) -> None:
+        if self._getter is not None:
+            self._getter.cancel()
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task

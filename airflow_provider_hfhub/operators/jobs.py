@@ -1,0 +1,417 @@
+"""Operators that run, and cancel, Hugging Face Hub Jobs.
+
+Cheap to import: the hook, httpx and the trigger load only when a task runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
+
+from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, JobStage
+from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.operators import validation as check
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+    from airflow_provider_hfhub.hub import JobInfo, Volume
+
+DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
+TRY_LABEL = f"{check.LABEL_PREFIX}try"
+
+
+class JobError(AirflowException):
+    """The Hub Job did not end well; the message says how, with its last log lines."""
+
+
+def _raise_for_event(event: Mapping[str, Any]) -> None:
+    if event["status"] == "success":
+        return
+    message = event["message"]
+    tail = event.get("log_tail") or []
+    if tail:
+        message += "\nLast log lines:\n" + "\n".join(f"  {line}" for line in tail)
+    raise JobError(message)
+
+
+class HfRunJobOperator(BaseOperator):
+    """Run a Hub Job (a Docker image or a Space's image) and wait for its outcome.
+
+    The Job's log streams into the task log while it runs; the task ends with the Job's outcome as
+    soon as the Hub reports it. A retried task re-attaches to its running Job instead of starting
+    another, and a killed or timed-out task cancels its Job.
+
+    :param image: Docker image (``python:3.12``) or Space (``hf.co/spaces/user/name``).
+    :param command: the command, a list of strings.
+    :param env: environment variables (templated; visible in the Hub's UI).
+    :param secrets: secret environment variables (not templated, masked in logs, never in XCom).
+    :param flavor: hardware flavor, e.g. ``cpu-basic``, ``a10g-small``, ``h200``.
+    :param timeout: the Hub-side limit: seconds, or ``"90m"``, ``"2h"``...
+    :param labels: extra labels; ``airflow-*`` labels naming the task instance are added.
+    :param volumes: buckets or repos to mount (``hub.Volume``).
+    :param namespace: user or org to run the Job in (default: the connection's, else the token's user).
+    :param name: the Job's name label (default: derived from image and command, as the official client).
+    :param wait_for_completion: False returns once the Job is created.
+    :param deferrable: wait on the triggerer instead of holding a worker slot.
+    :param stream_logs: forward the Job's log into the task log.
+    :param poll_interval: seconds between backstop stage checks.
+    :param scheduling_timeout: fail (and cancel the Job) when it waits longer than this for hardware.
+    :param cancel_on_kill: cancel the Job when the task is killed or times out.
+    :param reattach_on_restart: on a retry, follow this task instance's running Job (or take the
+        outcome of the previous try's completed one) instead of starting a new Job.
+    :param hfhub_conn_id: the Airflow connection to the Hub.
+    """
+
+    template_fields: Sequence[str] = (
+        "image",
+        "command",
+        "env",
+        "flavor",
+        "timeout",
+        "labels",
+        "namespace",
+        "name",
+    )
+    template_fields_renderers = {"command": "json", "env": "json", "labels": "json"}
+    operator_extra_links = (HfJobLink(),)
+    ui_color = "#ffd21e"
+
+    def __init__(
+        self,
+        *,
+        image: str,
+        command: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
+        flavor: str = "cpu-basic",
+        timeout: int | float | str | None = None,
+        labels: Mapping[str, str] | None = None,
+        volumes: Sequence[Volume] | None = None,
+        namespace: str | None = None,
+        name: str | None = None,
+        wait_for_completion: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        stream_logs: bool = True,
+        poll_interval: float = 60.0,
+        scheduling_timeout: float | None = None,
+        cancel_on_kill: bool = True,
+        reattach_on_restart: bool = True,
+        hfhub_conn_id: str = "hfhub_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.image = image
+        self.command = command
+        self.env = env
+        self.secrets = secrets
+        self.flavor = flavor
+        self.timeout = timeout
+        self.labels = labels
+        self.volumes = volumes
+        self.namespace = namespace
+        self.name = name
+        self.wait_for_completion = wait_for_completion
+        self.deferrable = deferrable
+        self.stream_logs = stream_logs
+        self.poll_interval = poll_interval
+        self.scheduling_timeout = scheduling_timeout
+        self.cancel_on_kill = cancel_on_kill
+        self.reattach_on_restart = reattach_on_restart
+        self.hfhub_conn_id = hfhub_conn_id
+        self.job_id: str | None = None
+        self.job_namespace: str | None = None
+        if poll_interval <= 0:
+            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
+        if scheduling_timeout is not None and scheduling_timeout <= 0:
+            raise ValueError(f"scheduling_timeout must be positive seconds, got {scheduling_timeout!r}")
+        self._check_arguments(rendered=False)
+
+    # --- validation (before any Hub call) ------------------------------------------------------
+
+    def _check_arguments(self, *, rendered: bool) -> None:
+        """Check what is known; Jinja strings are checked again once rendered."""
+
+        def ready(value: Any) -> bool:
+            return rendered or not check.is_templated(value)
+
+        if ready(self.image):
+            check.check_image(self.image)
+        if ready(self.command):
+            check.check_command(self.command)
+        if ready(self.timeout):
+            check.check_timeout(self.timeout)
+        if ready(self.labels) and not isinstance(self.labels, str):
+            check.check_labels(self.labels)
+        if ready(self.env) and not isinstance(self.env, str):
+            check.check_env("env", self.env)
+        check.check_env("secrets", self.secrets)
+        if not isinstance(self.flavor, str) or not self.flavor:
+            raise ValueError(
+                f"flavor must be a hardware flavor name such as 'cpu-basic', got {self.flavor!r}"
+            )
+
+    def _check_flavor(self, hook: HfHubHook) -> None:
+        """Known flavors pass at once; others are checked against the Hub's live list."""
+        if self.flavor in JOB_FLAVORS:
+            return
+        try:
+            live = [hardware.name for hardware in hook.list_jobs_hardware()]
+        except Exception as exc:  # the list is a convenience: fall back to the known one
+            self.log.warning("Could not read the Hub's hardware list (%s); using the known flavors", exc)
+            live = list(JOB_FLAVORS)
+        check.check_flavor(self.flavor, live)
+
+    # --- execution --------------------------------------------------------------------------------
+
+    @cached_property
+    def hook(self) -> HfHubHook:
+        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+
+        return HfHubHook(self.hfhub_conn_id)
+
+    def _mask_secrets(self) -> None:
+        from airflow.providers.common.compat.sdk import mask_secret
+
+        for value in (self.secrets or {}).values():
+            mask_secret(str(value))
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        self._mask_secrets()
+        self._check_arguments(rendered=True)
+        hook = self.hook
+        self._check_flavor(hook)
+        ti = context["ti"]
+        owner = check.task_labels(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
+        job = self._reattach(hook, owner, ti.try_number) if self.reattach_on_restart else None
+        if job is None:
+            job = self._start(
+                hook, {**check.check_labels(self.labels), **owner, TRY_LABEL: str(ti.try_number)}
+            )
+        self.job_id, self.job_namespace = job.id, job.owner.name
+        ti.xcom_push(key="job_id", value=job.id)
+        ti.xcom_push(key=JOB_URL_KEY, value=job.url)
+        self.log.info("Hub Job %s (%s, %s): %s", job.id, self.flavor, job.stage, job.url)
+        if not self.wait_for_completion:
+            from airflow_provider_hfhub.triggers.events import job_summary
+
+            return job_summary(job)
+        deadline = self._deadline(context)
+        if self.deferrable and not job.stage.is_terminal:
+            self._defer(job, deadline)
+        return self.execute_complete(context, self._watch_here(job, deadline))
+
+    def _submit(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
+        return hook.run_job(
+            image=self.image, command=check.check_command(self.command), env=check.check_env("env", self.env),
+            secrets=self.secrets, flavor=self.flavor, timeout=self.timeout, labels=labels,
+            volumes=self.volumes, name=self.name, namespace=self.namespace,
+        )  # fmt: skip
+
+    def _start(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
+        from airflow_provider_hfhub.hub import HubTransportError, ServerError
+
+        try:
+            return self._submit(hook, labels)
+        except (ServerError, HubTransportError) as exc:
+            # The answer was lost but the Job may exist: find it rather than leave it unwatched.
+            found = hook.list_jobs(labels=labels, namespace=self.namespace)
+            if not found:
+                raise
+            self.log.warning("Starting the Job failed (%s) but the Hub has it: %s", exc, found[0].id)
+            return found[0]
+
+    def _reattach(self, hook: HfHubHook, owner: dict[str, str], try_number: int) -> JobInfo | None:
+        """This task instance's Job from an earlier try: running, or completed by the previous try."""
+        if try_number <= 1:
+            return None
+        jobs = sorted(
+            hook.list_jobs(labels=owner, namespace=self.namespace),
+            key=lambda job: job.created_at.timestamp() if job.created_at else 0.0,
+            reverse=True,
+        )
+        for job in jobs:
+            if not job.stage.is_terminal:
+                self.log.info("Re-attaching to Job %s, still %s from an earlier try", job.id, job.stage)
+                return job
+        previous = str(try_number - 1)
+        for job in jobs:
+            if job.stage is JobStage.COMPLETED and (job.labels or {}).get(TRY_LABEL) == previous:
+                self.log.info("Job %s of the previous try already completed: taking its outcome", job.id)
+                return job
+        return None
+
+    def _deadline(self, context: Context) -> float | None:
+        if self.execution_timeout is None:
+            return None
+        started = getattr(context["ti"], "start_date", None)
+        start = started.timestamp() if started is not None else time.time()
+        return start + self.execution_timeout.total_seconds()
+
+    def _watch(self, job: JobInfo, deadline: float | None) -> Any:
+        from airflow_provider_hfhub.triggers.job_watch import JobWatch
+
+        return JobWatch(
+            job_id=job.id, namespace=job.owner.name, stream_logs=self.stream_logs,
+            poll_interval=self.poll_interval, scheduling_timeout=self.scheduling_timeout, deadline=deadline,
+        )  # fmt: skip
+
+    def _watch_here(self, job: JobInfo, deadline: float | None) -> dict[str, Any]:
+        """The sync path: the trigger's own watch loop, run in this worker."""
+        from airflow_provider_hfhub.hooks.hfhub import close_shared_async_clients
+        from airflow_provider_hfhub.triggers.job_watch import watch_job
+
+        hook = self.hook
+        hook.get_config()  # resolve the connection here, the sync way, before the loop starts
+
+        async def watch() -> dict[str, Any]:
+            try:
+                return await watch_job(hook, self._watch(job, deadline), self.log)
+            finally:
+                await close_shared_async_clients()
+
+        return asyncio.run(watch())
+
+    def _defer(self, job: JobInfo, deadline: float | None) -> None:
+        from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
+
+        trigger = HfJobTrigger(
+            job_id=job.id, namespace=job.owner.name, hfhub_conn_id=self.hfhub_conn_id,
+            poll_interval=self.poll_interval, stream_logs=self.stream_logs,
+            scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
+            deferred_at=time.time(), cancel_on_kill=self.cancel_on_kill,
+        )  # fmt: skip
+        # The trigger enforces the deadline itself, so execute_complete can cancel the Job; the
+        # framework timeout is only a backstop that must never fire first (it would skip that).
+        timeout = None
+        if deadline is not None:
+            timeout = timedelta(seconds=max(deadline - time.time(), 0) + max(60.0, 2 * self.poll_interval))
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=timeout)
+
+    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
+        """Act on the trigger's event (or the sync path's): the Job's summary, or a clear error."""
+        from airflow_provider_hfhub.triggers.events import validate_event
+
+        event = validate_event(event)
+        job = event.get("job") or {}
+        self.job_id = job.get("id") or event.get("job_id") or self.job_id
+        self.job_namespace = job.get("namespace") or self.job_namespace
+        if event["status"] in ("timeout", "scheduling_timeout"):
+            self._cancel(f"the task's {event['status'].replace('_', ' ')}")
+        _raise_for_event(event)
+        return dict(job)
+
+    def _cancel(self, why: str) -> None:
+        if not (self.cancel_on_kill and self.job_id and self.job_namespace):
+            return
+        self.log.info("Cancelling Hub Job %s: %s", self.job_id, why)
+        try:
+            self.hook.cancel_job(job_id=self.job_id, namespace=self.job_namespace)
+        except Exception as exc:  # best effort: the task is failing anyway, say why the Job may live on
+            self.log.error("Could not cancel Hub Job %s: %s", self.job_id, exc)
+
+    def on_kill(self) -> None:
+        self._cancel("the task was killed")
+
+
+class HfRunUvJobOperator(HfRunJobOperator):
+    """Run a Python script with uv on the Hub: a URL (as the official client runs it) or inline text.
+
+    :param script: a script URL, a command (``lighteval``), or the script's text (multi-line; sent
+        in an environment variable, no upload).
+    :param script_args: arguments after the script.
+    :param dependencies: extra packages (``uv run --with``).
+    :param python: Python version for uv (``--python``).
+    :param image: defaults to the official client's uv image.
+
+    Every other argument is :class:`HfRunJobOperator`'s.
+    """
+
+    template_fields: Sequence[str] = (
+        *HfRunJobOperator.template_fields,
+        "script",
+        "script_args",
+        "dependencies",
+    )
+
+    def __init__(
+        self,
+        *,
+        script: str,
+        script_args: Sequence[str] | None = None,
+        dependencies: Sequence[str] | None = None,
+        python: str | None = None,
+        image: str = DEFAULT_UV_IMAGE,
+        **kwargs: Any,
+    ) -> None:
+        self.script = script
+        self.script_args = script_args
+        self.dependencies = dependencies
+        self.python = python
+        super().__init__(image=image, command=["uv", "run"], **kwargs)
+
+    def _check_arguments(self, *, rendered: bool) -> None:
+        super()._check_arguments(rendered=rendered)
+        if not isinstance(self.script, str) or not self.script.strip():
+            raise ValueError("script must be a script URL, a command, or the script's text")
+        for name in ("script_args", "dependencies"):
+            value = getattr(self, name)
+            if value is None or not (rendered or not check.is_templated(value)):
+                continue
+            if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"{name} must be a list of strings, got {value!r}")
+
+    def _submit(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
+        return hook.run_uv_job(
+            self.script, script_args=self.script_args, dependencies=self.dependencies, python=self.python,
+            image=self.image, env=check.check_env("env", self.env), secrets=self.secrets, flavor=self.flavor,
+            timeout=self.timeout, labels=labels, volumes=self.volumes, name=self.name, namespace=self.namespace,
+        )  # fmt: skip
+
+
+class HfCancelJobOperator(BaseOperator):
+    """Cancel a Hub Job; returns its summary (a Job that already ended is left as it is).
+
+    :param job_id: the Job (templated, e.g. ``{{ ti.xcom_pull('train', key='job_id') }}``).
+    :param namespace: its user or org (default: the connection's, else the token's user).
+    """
+
+    template_fields: Sequence[str] = ("job_id", "namespace")
+    operator_extra_links = (HfJobLink(),)
+
+    def __init__(
+        self,
+        *,
+        job_id: str,
+        namespace: str | None = None,
+        hfhub_conn_id: str = "hfhub_default",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job_id = job_id
+        self.namespace = namespace
+        self.hfhub_conn_id = hfhub_conn_id
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+        from airflow_provider_hfhub.triggers.events import job_summary
+
+        if not isinstance(self.job_id, str) or not self.job_id.strip():
+            raise ValueError(f"job_id must be a Hub Job id, got {self.job_id!r}")
+        hook = HfHubHook(self.hfhub_conn_id)
+        job = hook.inspect_job(job_id=self.job_id, namespace=self.namespace)
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)
+        if job.stage.is_terminal:
+            self.log.info("Job %s already ended %s: nothing to cancel", job.id, job.stage)
+        else:
+            hook.cancel_job(job_id=job.id, namespace=job.owner.name)
+            job = hook.inspect_job(job_id=job.id, namespace=job.owner.name)
+            self.log.info("Cancelled Job %s (now %s)", job.id, job.stage)
+        return job_summary(job)

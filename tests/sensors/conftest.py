@@ -1,0 +1,3 @@
+from tests.airflow_support import hub_connection
+
+__all__ = ["hub_connection"]
