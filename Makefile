@@ -22,5 +22,11 @@ lint: $(STAMP)
 test: lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
+demo: $(STAMP)
+	$(BIN)/python scripts/demo.py
+
+bench: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

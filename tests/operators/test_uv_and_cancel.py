@@ -57,3 +57,20 @@ def test_cancel_operator_rejects_an_empty_id(hub_connection: FakeHub) -> None:
     with pytest.raises(ValueError, match="job_id must be"):
         run_task(HfCancelJobOperator(task_id="cancel", job_id=""))
     assert hub_connection.requests() == []
+
+
+def test_inline_uv_script_really_runs(
+    hub_connection: FakeHub, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No scenario: the fake Hub runs the Job's command as a local process (bash, base64, uv)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    script = (
+        "# /// script\n# dependencies = []\n# ///\nimport sys\nprint('uv says', *sys.argv[1:], flush=True)\n"
+    )
+    operator = HfRunUvJobOperator(task_id="uv", script=script, script_args=["hi", "there"], poll_interval=1)
+    assert run_task(operator)["stage"] == "COMPLETED"
+    assert "uv says hi there" in capsys.readouterr().out

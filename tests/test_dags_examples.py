@@ -1,0 +1,17 @@
+"""The example DAGs import with zero errors (what `airflow dags list-import-errors` would show)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from airflow.dag_processing.dagbag import DagBag
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "dags_examples"
+
+
+def test_every_example_dag_imports_without_errors() -> None:
+    bag = DagBag(dag_folder=str(EXAMPLES))
+    assert bag.import_errors == {}
+    assert {"hfhub_job_logs", "hfhub_uv_script", "hfhub_gpu_job"} <= set(bag.dag_ids)
+    train = bag.dags["hfhub_job_logs"].get_task("train")
+    assert train.deferrable and [link.name for link in train.operator_extra_links] == ["Hugging Face Job"]
