@@ -2,10 +2,13 @@
 PYTHON ?= python3
 VENV ?= .venv
 AIRFLOW_VERSION ?= 3.3.2
+# The newest 3.1.x and 3.2.x: the unit and integration suites also run against each.
+MATRIX ?= 3.1.8 3.2.2
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
+PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test lint demo bench clean
+.PHONY: test suite suite-only matrix lint demo bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,14 +16,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]" "apache-airflow==$(AIRFLOW_VERSION)"
 	touch $@
 
+# The whole suite: lint, then unit + integration + e2e on Airflow $(AIRFLOW_VERSION), then the matrix.
+test: lint suite matrix
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python scripts/unasync.py --check
 
-test: lint
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
+suite: $(STAMP)
+	$(PYTEST) tests
+
+# Unit and integration suites (not e2e) on each older Airflow line, one virtualenv each.
+matrix:
+	@for version in $(MATRIX); do \
+		$(MAKE) --no-print-directory VENV=.venv-$$version AIRFLOW_VERSION=$$version PYTEST_ARGS="--ignore=tests/e2e" suite-only || exit 1; \
+	done
+
+suite-only: $(STAMP)
+	@echo "== Airflow $(AIRFLOW_VERSION) =="
+	$(PYTEST) $(PYTEST_ARGS) tests
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
@@ -29,4 +45,4 @@ bench: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
-from airflow.sdk.serde import deserialize, serialize
+
+try:  # Airflow 3.2+ serialises trigger kwargs with serde (non-JSON values raise at defer time)
+    from airflow.sdk.serde import deserialize, serialize
+except ImportError:  # Airflow 3.1 stores them as JSON
+
+    def serialize(value: Any) -> Any:
+        return json.loads(json.dumps(value))
+
+    deserialize = serialize
 
 from airflow_provider_hfhub.testing import FakeHub
 

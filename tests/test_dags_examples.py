@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airflow.dag_processing.dagbag import DagBag
+try:
+    from airflow.dag_processing.dagbag import DagBag
+except ImportError:  # Airflow 3.1
+    from airflow.models.dagbag import DagBag  # type: ignore[no-redef]
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "dags_examples"
 

@@ -109,6 +109,21 @@ OPERATIONS: list[tuple[str, Callable[[HubClient, str], Any], Callable[[HfApi, st
         lambda a, _: a.delete_space_variable(SPACE, "V"),
     ),
     ("list_jobs_hardware", lambda c, _: c.list_jobs_hardware(), lambda a, _: a.list_jobs_hardware()),
+    (
+        "fetch_job_logs",
+        lambda c, j: list(c.fetch_job_logs(job_id=j)),
+        lambda a, j: list(a.fetch_job_logs(job_id=j)),
+    ),
+    (
+        "fetch_job_logs_tail",
+        lambda c, j: list(c.fetch_job_logs(job_id=j, tail=5)),
+        lambda a, j: list(a.fetch_job_logs(job_id=j, tail=5)),
+    ),
+    (
+        "fetch_space_logs",
+        lambda c, _: list(c.fetch_space_logs(SPACE, build=True)),
+        lambda a, _: list(a.fetch_space_logs(SPACE, build=True)),
+    ),
 ]
 
 
@@ -117,11 +132,12 @@ def test_same_requests_as_the_official_client(
     fake_hub: FakeHub, client: HubClient, name: str, ours: Callable[..., Any], theirs: Callable[..., Any]
 ) -> None:
     fake_hub.add_space(SPACE)
-    fake_hub.add_job_scenario("held", hold=True)
-    fake_hub.set_default_job_scenario("held")
+    fake_hub.add_job_scenario("quick", lines=["one", "two"])
+    fake_hub.set_default_job_scenario("quick")
     api = HfApi(endpoint=fake_hub.url, token=fake_hub.token)
 
     job = client.run_job(image="python:3.12", command=["sleep"])
+    fake_hub.wait_for_job_stage(job.id, "COMPLETED")  # finished: log reads end at once on both clients
     fake_hub.clear_requests()
     ours(client, job.id)
     our_wire = _wire(fake_hub)
