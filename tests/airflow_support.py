@@ -44,8 +44,19 @@ class TaskInstance:
         self.xcoms[key] = value
 
 
-def context_for(ti: TaskInstance | None = None) -> dict[str, Any]:
-    return {"ti": ti or TaskInstance()}
+class TaskStateStore(dict):  # type: ignore[type-arg]
+    """Airflow 3.3's ``context["task_state_store"]``: per task instance, kept across tries."""
+
+    def set(self, key: str, value: Any, **_: Any) -> None:
+        json.dumps(value)
+        self[key] = value
+
+
+def context_for(ti: TaskInstance | None = None, store: TaskStateStore | None = None) -> dict[str, Any]:
+    context: dict[str, Any] = {"ti": ti or TaskInstance()}
+    if store is not None:
+        context["task_state_store"] = store
+    return context
 
 
 def roundtrip(trigger: Any) -> Any:

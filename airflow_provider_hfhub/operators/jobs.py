@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 TRY_LABEL = f"{check.LABEL_PREFIX}try"
+# Airflow 3.3's task state store keeps the Job across tries (survives a worker crash); the labels
+# are the fallback on every version.
+STATE_KEY = "hfhub_job"
 
 
 class JobError(AirflowException):
@@ -190,11 +193,13 @@ class HfRunJobOperator(BaseOperator):
         self._check_flavor(hook)
         ti = context["ti"]
         owner = check.task_labels(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        job = self._reattach(hook, owner, ti.try_number) if self.reattach_on_restart else None
+        job = None
+        if self.reattach_on_restart:
+            job = self._remembered(context, hook) or self._reattach(hook, owner, ti.try_number)
         if job is None:
-            job = self._start(
-                hook, {**check.check_labels(self.labels), **owner, TRY_LABEL: str(ti.try_number)}
-            )
+            labels = {**check.check_labels(self.labels), **owner, TRY_LABEL: str(ti.try_number)}
+            job = self._start(hook, labels)
+        self._remember(context, job)
         self.job_id, self.job_namespace = job.id, job.owner.name
         ti.xcom_push(key="job_id", value=job.id)
         ti.xcom_push(key=JOB_URL_KEY, value=job.url)
@@ -227,6 +232,33 @@ class HfRunJobOperator(BaseOperator):
                 raise
             self.log.warning("Starting the Job failed (%s) but the Hub has it: %s", exc, found[0].id)
             return found[0]
+
+    def _remembered(self, context: Context, hook: HfHubHook) -> JobInfo | None:
+        """The Job an earlier try saved in the task state store (Airflow 3.3+), if worth following."""
+        from airflow_provider_hfhub.hub import NotFoundError
+
+        store = context.get("task_state_store")
+        saved = store.get(STATE_KEY) if store is not None else None
+        if not isinstance(saved, dict) or not saved.get("id"):
+            return None
+        try:
+            namespace = saved.get("namespace")
+            job = hook.inspect_job(job_id=str(saved["id"]), namespace=str(namespace) if namespace else None)
+        except NotFoundError:
+            return None
+        if not job.stage.is_terminal:
+            self.log.info("Re-attaching to Job %s (task state store), still %s", job.id, job.stage)
+            return job
+        if job.stage is JobStage.COMPLETED:
+            self.log.info("Job %s (task state store) already completed: taking its outcome", job.id)
+            return job
+        return None  # it failed: this retry runs it again
+
+    @staticmethod
+    def _remember(context: Context, job: JobInfo) -> None:
+        store = context.get("task_state_store")
+        if store is not None:
+            store.set(STATE_KEY, {"id": job.id, "namespace": job.owner.name})
 
     def _reattach(self, hook: HfHubHook, owner: dict[str, str], try_number: int) -> JobInfo | None:
         """This task instance's Job from an earlier try: running, or completed by the previous try."""

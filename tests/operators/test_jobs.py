@@ -10,7 +10,7 @@ import pytest
 
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator, JobError
 from airflow_provider_hfhub.testing import FakeHub
-from tests.airflow_support import TaskInstance, assert_streamed_once, context_for, run_task
+from tests.airflow_support import TaskInstance, TaskStateStore, assert_streamed_once, context_for, run_task
 
 PATHS = ["sync", "deferrable"]
 LINES = [f"epoch {i} loss {1 / (i + 1):.3f}" for i in range(8)]
@@ -254,3 +254,27 @@ def test_404_namespace_fails_clearly(hub_connection: FakeHub, path: str) -> None
     with pytest.raises((NotFoundError, ForbiddenError), match="someone-else"):
         run_task(job_operator(None, path, namespace="someone-else"))
     assert hub_connection.jobs() == []
+
+
+def test_task_state_store_reattaches_even_when_labels_cannot(hub_connection: FakeHub) -> None:
+    """Airflow 3.3: the Job id saved by try 1 is followed by try 2, without a label search."""
+    hub_connection.add_job_scenario("stored", lines=LINES, line_interval=0.1)
+    store = TaskStateStore()
+    first = run_task(
+        job_operator("stored", "sync", wait_for_completion=False), context_for(TaskInstance(), store)
+    )
+    assert store["hfhub_job"] == {"id": first["id"], "namespace": hub_connection.user}
+    hub_connection.clear_requests()
+    retry = run_task(job_operator("stored", "deferrable"), context_for(TaskInstance(try_number=2), store))
+    assert retry["id"] == first["id"] and len(hub_connection.jobs()) == 1
+    assert not [r for r in hub_connection.requests() if r["query"] and r["query"][0][0] == "label"]
+
+
+def test_task_state_store_with_a_failed_job_runs_a_new_one(hub_connection: FakeHub) -> None:
+    hub_connection.add_job_scenario("stored-bad", lines=LINES[:1], final_stage="ERROR")
+    store = TaskStateStore()
+    with pytest.raises(JobError):
+        run_task(job_operator("stored-bad", "sync"), context_for(TaskInstance(), store))
+    with pytest.raises(JobError):
+        run_task(job_operator("stored-bad", "sync"), context_for(TaskInstance(try_number=2), store))
+    assert len(hub_connection.jobs()) == 2 and store["hfhub_job"]["id"] == hub_connection.jobs()[-1]["id"]
