@@ -22,19 +22,28 @@ def get_provider_info() -> dict[str, Any]:
         "operators": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_hfhub.operators.jobs"],
+                "python-modules": [
+                    "airflow_provider_hfhub.operators.jobs",
+                    "airflow_provider_hfhub.operators.spaces",
+                ],
             }
         ],
         "sensors": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_hfhub.sensors.jobs"],
+                "python-modules": [
+                    "airflow_provider_hfhub.sensors.jobs",
+                    "airflow_provider_hfhub.sensors.spaces",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": INTEGRATION,
-                "python-modules": ["airflow_provider_hfhub.triggers.jobs"],
+                "python-modules": [
+                    "airflow_provider_hfhub.triggers.jobs",
+                    "airflow_provider_hfhub.triggers.spaces",
+                ],
             }
         ],
         "extra-links": ["airflow_provider_hfhub.links.HfJobLink", "airflow_provider_hfhub.links.HfSpaceLink"],

@@ -1,8 +1,14 @@
-"""``make demo``: run the example Job DAG through Airflow's real deferral path on the fake Hub.
+"""``make demo``: the example DAGs through Airflow's real deferral path, on the fake Hub.
 
 Starts the fake Hub in its own process (Jobs run as local processes), points ``hfhub_default`` at
-it, runs ``airflow dags test`` (the trigger runs inline and the Job's lines print as they stream),
-then prints where the Job's link points. Everything it starts it stops, by process id.
+it and runs ``airflow dags test`` (triggers run inline: the Job's and the Space's log lines print as
+they stream):
+
+1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points.
+2. ``space_gated_deploy``: train -> gate -> Space variables/secrets -> hardware -> restart -> smoke.
+3. the same deploy with the Space's build told to fail: it must fail at ``restart`` with the Hub's error.
+
+Everything it starts it stops, by process id.
 """
 
 from __future__ import annotations
@@ -13,12 +19,23 @@ import shutil
 import signal
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
+
+from airflow_provider_hfhub.testing import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = ROOT / ".demo" / "airflow"
-DAGS = ("hfhub_job_logs",)
+SPACE = "fake-user/demo-space"
+SPACE_SCENARIO = {
+    "build_lines": [
+        "Step 1/3 : FROM python:3.12",
+        "Step 2/3 : RUN pip install -r requirements.txt",
+        "Step 3/3 : COPY . .",
+    ],
+    "run_lines": ["Loading model", "Running on local URL:  http://0.0.0.0:7860"],
+    "build_seconds": 1.0,
+}
+DEPLOY_CONF = json.dumps({"space_repo_id": SPACE, "smoke_url": "{endpoint}/api/spaces/{repo_id}/runtime"})
 
 
 def run(cmd: list[str], env: dict[str, str], quiet: bool = False) -> None:
@@ -51,10 +68,43 @@ def start_fake_hub(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
     return hub, url
 
 
-def jobs(url: str) -> list[dict[str, object]]:
-    with urllib.request.urlopen(f"{url}/_fake/jobs", timeout=10) as response:
-        result: list[dict[str, object]] = json.load(response)
-    return result
+def dags_test(airflow: str, env: dict[str, str], dag_id: str, *args: str) -> None:
+    # `airflow dags test` exits 0 or 1 with the run's outcome; the state is checked from the DB.
+    print(f"$ airflow dags test {dag_id} {' '.join(args)}", flush=True)
+    subprocess.run([airflow, "dags", "test", dag_id, *args], env=env, check=False)
+
+
+def expect(actual: str, wanted: str) -> None:
+    if actual != wanted:
+        raise SystemExit(f"demo failed: expected {wanted}, got {actual}")
+
+
+def task_state(airflow: str, env: dict[str, str], dag_id: str, task_id: str) -> str:
+    listing = subprocess.run(
+        [airflow, "dags", "list-runs", dag_id, "-o", "json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    run_id = _json_list(listing.stdout)[0]["run_id"]
+    state = subprocess.run(
+        [airflow, "tasks", "state", dag_id, task_id, run_id],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return state.stdout.strip().splitlines()[-1]
+
+
+def _json_list(output: str) -> list[dict[str, str]]:
+    """The JSON list in a CLI's output (log lines may come before it)."""
+    for line in output.splitlines():
+        if line.startswith(("[{", "[]")):
+            result: list[dict[str, str]] = json.loads(line)
+            return result
+    raise SystemExit(f"no JSON list in: {output[-500:]}")
 
 
 def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
@@ -65,7 +115,7 @@ def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
         capture_output=True,
         text=True,
     )
-    runs = json.loads(listing.stdout[listing.stdout.index("[") :])
+    runs = _json_list(listing.stdout)
     return str(runs[0]["state"]) if runs else "missing"
 
 
@@ -86,18 +136,25 @@ def main() -> int:
         env["AIRFLOW_CONN_HFHUB_DEFAULT"] = json.dumps(
             {"conn_type": "hfhub", "host": url, "password": "hf_fake_token"}
         )
-        for dag_id in DAGS:
-            run([airflow, "dags", "test", dag_id], env)
-            state = last_run_state(airflow, dag_id, env)
-            print(f"DAG {dag_id}: {state}", flush=True)
-            if state != "success":
-                return 1
-        for job in jobs(url):
+        fake = FakeHub(url)
+        dags_test(airflow, env, "hfhub_job_logs")
+        expect(last_run_state(airflow, "hfhub_job_logs", env), "success")
+        for job in fake.jobs():
             print(
                 f"Job {job['id']} ended {job['stage']}; its link points to {url}/jobs/fake-user/{job['id']}"
             )
-        failed = [job for job in jobs(url) if job["stage"] != "COMPLETED"]
-        return 1 if failed else 0
+
+        fake.add_space(SPACE, **SPACE_SCENARIO)
+        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
+        expect(last_run_state(airflow, "space_gated_deploy", env), "success")
+
+        error = "ERROR: No matching distribution found for torch==9.9"
+        fake.add_space(SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=error)
+        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
+        expect(last_run_state(airflow, "space_gated_deploy", env), "failed")
+        expect(task_state(airflow, env, "space_gated_deploy", "restart"), "failed")
+        print("The deploy failed at `restart` with the Hub's error, as it should.", flush=True)
+        return 0
     finally:
         hub.send_signal(signal.SIGTERM)
         hub.wait(timeout=15)

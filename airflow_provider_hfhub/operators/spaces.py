@@ -1,0 +1,198 @@
+"""Operators that manage Hugging Face Spaces: restart, hardware, pause, sleep time, secrets, variables, copy.
+
+Each checks its arguments before any Hub call, pushes the Space's URL (XCom ``space_url``, the
+"Hugging Face Space" link) before it waits, and returns a JSON-safe summary (``space_summary``).
+Cheap to import: the hook, httpx and the trigger load only when a task runs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_hfhub.operators import validation as check
+from airflow_provider_hfhub.operators.space_base import (
+    SpaceError,
+    _check_hardware_name,
+    _check_keys,
+    _WaitingSpaceOperator,
+)
+from airflow_provider_hfhub.operators.space_settings import (
+    HfPauseSpaceOperator,
+    HfSetSpaceSleepTimeOperator,
+    HfSpaceSecretsOperator,
+    HfSpaceVariablesOperator,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+__all__ = [
+    "HfDuplicateSpaceOperator",
+    "HfPauseSpaceOperator",
+    "HfRequestSpaceHardwareOperator",
+    "HfRestartSpaceOperator",
+    "HfSetSpaceSleepTimeOperator",
+    "HfSpaceSecretsOperator",
+    "HfSpaceVariablesOperator",
+    "SpaceError",
+]
+
+
+class HfRestartSpaceOperator(_WaitingSpaceOperator):
+    """Restart a Space and wait until its new run is RUNNING, streaming the build and run logs.
+
+    A RUNNING reported right after the restart (the Hub can show the old run for a while) is not
+    taken for success: the Space must be seen rebuilding, or report a newer build, first.
+
+    :param repo_id: the Space, ``namespace/name`` (templated).
+    :param factory_reboot: rebuild from scratch, without the Hub's build cache.
+    :param wait_for_running: False returns once the restart is requested.
+    :param deferrable: wait on the triggerer instead of holding a worker slot.
+    :param stream_logs: forward the build log, then the run log, into the task log.
+    :param startup_timeout: fail when the Space is not RUNNING this many seconds after the request.
+    :param poll_interval: seconds between backstop stage checks (the end of a log stream checks sooner).
+    :param hfhub_conn_id: the Airflow connection to the Hub.
+    """
+
+    def __init__(self, *, factory_reboot: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.factory_reboot = factory_reboot
+        self._check_arguments(rendered=False)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        self._check_arguments(rendered=True)
+        self._push_url(context, self.repo_id)
+        requested_at = time.time()
+        runtime = self.hook.restart_space(self.repo_id, factory_reboot=self.factory_reboot)
+        kind = "Factory-rebooted" if self.factory_reboot else "Restarted"
+        self.log.info("%s Space %s: %s", kind, self.repo_id, runtime.stage)
+        return self._wait(context, self.repo_id, runtime, requested_at, after_restart=True)
+
+
+class HfRequestSpaceHardwareOperator(_WaitingSpaceOperator):
+    """Move a Space to other hardware and wait until it is RUNNING on it (current == requested).
+
+    :param repo_id: the Space (templated).
+    :param hardware: the flavor, e.g. ``t4-small`` (templated); names the provider does not know are
+        checked against the Hub's live list.
+    :param sleep_time: seconds of inactivity before the Space sleeps (-1: never).
+
+    ``wait_for_running``, ``deferrable``, ``stream_logs``, ``startup_timeout``, ``poll_interval`` and
+    ``hfhub_conn_id`` are as in :class:`HfRestartSpaceOperator`.
+    """
+
+    template_fields: Sequence[str] = ("repo_id", "hardware")
+
+    def __init__(self, *, hardware: str, sleep_time: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hardware = hardware
+        self.sleep_time = sleep_time
+        self._check_arguments(rendered=False)
+
+    def _check_arguments(self, *, rendered: bool) -> None:
+        super()._check_arguments(rendered=rendered)
+        if self._ready(self.hardware, rendered):
+            _check_hardware_name(self.hardware)
+        if self.sleep_time is not None:
+            check.check_sleep_time(self.sleep_time)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        self._check_arguments(rendered=True)
+        self._check_hardware(self.hardware)
+        self._push_url(context, self.repo_id)
+        requested_at = time.time()
+        runtime = self.hook.request_space_hardware(self.repo_id, self.hardware, sleep_time=self.sleep_time)
+        if self.sleep_time is not None:
+            self._warn_if_free(runtime)
+        self.log.info(
+            "Requested %s for Space %s (%s on %s)",
+            self.hardware,
+            self.repo_id,
+            runtime.stage,
+            runtime.hardware,
+        )
+        return self._wait(context, self.repo_id, runtime, requested_at, hardware=self.hardware)
+
+
+class HfDuplicateSpaceOperator(_WaitingSpaceOperator):
+    """Copy a Space, with its own hardware, sleep time, secrets and variables; by default wait for it to run.
+
+    :param repo_id: the Space to copy (templated).
+    :param to_id: the copy: ``namespace/name``, or a name in the token's namespace (default: the
+        source's name there) (templated). Its URL is the one pushed to XCom.
+    :param private: make the copy private (default: the Hub's choice).
+    :param hardware: the copy's hardware flavor (templated).
+    :param storage: persistent storage tier, ``small``, ``medium`` or ``large``.
+    :param sleep_time: seconds of inactivity before the copy sleeps (-1: never).
+    :param secrets: the copy's secrets, names to values (not templated, masked, never returned).
+    :param variables: the copy's variables, names to values (templated).
+
+    ``wait_for_running``, ``deferrable``, ``stream_logs``, ``startup_timeout``, ``poll_interval`` and
+    ``hfhub_conn_id`` are as in :class:`HfRestartSpaceOperator`.
+    """
+
+    template_fields: Sequence[str] = ("repo_id", "to_id", "hardware", "variables")
+    template_fields_renderers = {"variables": "json"}
+
+    def __init__(
+        self,
+        *,
+        to_id: str | None = None,
+        private: bool | None = None,
+        hardware: str | None = None,
+        storage: str | None = None,
+        sleep_time: int | None = None,
+        secrets: Mapping[str, str] | None = None,
+        variables: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.to_id = to_id
+        self.private = private
+        self.hardware = hardware
+        self.storage = storage
+        self.sleep_time = sleep_time
+        self.secrets = secrets
+        self.variables = variables
+        self._check_arguments(rendered=False)
+
+    def _check_arguments(self, *, rendered: bool) -> None:
+        super()._check_arguments(rendered=rendered)
+        if self.to_id is not None and self._ready(self.to_id, rendered):
+            check.check_repo_id(self.to_id if "/" in str(self.to_id) else f"namespace/{self.to_id}")
+        if self.hardware is not None and self._ready(self.hardware, rendered):
+            _check_hardware_name(self.hardware)
+        if self.storage is not None:
+            check.check_storage(self.storage)
+        if self.sleep_time is not None:
+            check.check_sleep_time(self.sleep_time)
+        for what, values in (("secrets", self.secrets), ("variables", self.variables)):
+            if self._ready(values, rendered):
+                _check_keys(what, values)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow.providers.common.compat.sdk import mask_secret
+
+        for value in (self.secrets or {}).values():
+            mask_secret(str(value))  # before anything can log it
+        self._check_arguments(rendered=True)
+        if self.hardware is not None:
+            self._check_hardware(self.hardware)
+        requested_at = time.time()
+        secrets, variables = (
+            _check_keys("secrets", self.secrets)[0],
+            _check_keys("variables", self.variables)[0],
+        )
+        answer = self.hook.duplicate_space(
+            self.repo_id, self.to_id, private=self.private, hardware=self.hardware, storage=self.storage,
+            sleep_time=self.sleep_time, secrets=[{"key": k, "value": v} for k, v in secrets.items()],
+            variables=[{"key": k, "value": v} for k, v in variables.items()],
+        )  # fmt: skip
+        # The Hub's answer names the copy (its namespace is the token's user when to_id had none).
+        repo_id = str(answer["url"]).rstrip("/").split("/spaces/", 1)[-1]
+        self._push_url(context, repo_id)
+        self.log.info("Copied Space %s to %s", self.repo_id, repo_id)
+        return self._wait(context, repo_id, self.hook.get_space_runtime(repo_id), requested_at)

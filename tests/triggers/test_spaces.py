@@ -1,0 +1,154 @@
+"""HfSpaceTrigger: serialisation, no secrets in its arguments, SLEEPING, stops, restarts, cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from airflow.providers.common.compat.sdk import TaskDeferred
+
+from airflow_provider_hfhub.operators.spaces import HfDuplicateSpaceOperator, HfRestartSpaceOperator
+from airflow_provider_hfhub.testing import FakeHub
+from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
+from tests.airflow_support import context_for, first_event, roundtrip
+
+SPACE = "fake-user/demo-app"
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def _runtime_reads(fake_hub: FakeHub) -> list[dict]:
+    return [r for r in fake_hub.requests() if r["path"].endswith("/runtime")]
+
+
+def _deferred(operator: object) -> HfSpaceTrigger:
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(context_for())  # type: ignore[attr-defined]
+    return deferred.value.trigger  # type: ignore[return-value]
+
+
+def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE)
+    operator = HfDuplicateSpaceOperator(
+        task_id="copy", repo_id=SPACE, to_id="fake-user/copy", secrets={"API_KEY": "space-secret-value"},
+        deferrable=True, startup_timeout=600,
+    )  # fmt: skip
+    trigger = _deferred(operator)
+    classpath, kwargs = trigger.serialize()
+    assert classpath == "airflow_provider_hfhub.triggers.spaces.HfSpaceTrigger"
+    assert roundtrip(trigger).serialize() == (classpath, kwargs)
+    text = json.dumps(kwargs)  # JSON primitives only
+    assert hub_connection.token not in text and "space-secret-value" not in text
+    assert set(kwargs) == {
+        "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "restart_sha", "stream_logs",
+        "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at",
+    }  # fmt: skip
+    assert (kwargs["repo_id"], kwargs["target_stages"], kwargs["startup_timeout"]) == (
+        "fake-user/copy", ["RUNNING"], 600
+    )  # fmt: skip
+
+
+def test_restart_answered_with_a_stale_running_carries_its_sha(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE, stale_running_seconds=5, build_seconds=5)
+    trigger = _deferred(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
+    kwargs = trigger.serialize()[1]
+    assert (
+        kwargs["after_restart"] is True and kwargs["restart_sha"] == hub_connection.space_state(SPACE)["sha"]
+    )
+
+
+async def test_sleeping_is_not_running(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE, stage="SLEEPING")
+    trigger = HfSpaceTrigger(repo_id=SPACE, poll_interval=0.2, startup_timeout=1.0, started_at=time.time())
+    event = await first_event(roundtrip(trigger))
+    assert event["status"] == "startup_timeout" and event["space"]["stage"] == "SLEEPING"
+    assert (
+        "was not RUNNING 1 s after the request (startup_timeout); it is SLEEPING (asleep" in event["message"]
+    )
+
+
+async def test_a_sleeping_space_that_wakes_and_runs_ends_the_wait(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE, stage="SLEEPING", run_lines=["woke up"])
+    running = asyncio.ensure_future(first_event(roundtrip(HfSpaceTrigger(repo_id=SPACE, poll_interval=0.2))))
+    await asyncio.to_thread(_wait_until, lambda: len(_runtime_reads(hub_connection)) >= 3)
+    assert not running.done(), "a SLEEPING Space was taken for a running one"
+    await asyncio.to_thread(hub_connection.set_space_stage, SPACE, "BUILDING")  # a visit wakes it
+    event = await asyncio.wait_for(running, 10)
+    assert (event["status"], event["space"]["stage"]) == ("success", "RUNNING")
+
+
+@pytest.mark.parametrize("stage", ["PAUSED", "STOPPED"])
+async def test_paused_or_stopped_while_waiting_to_run_fails(hub_connection: FakeHub, stage: str) -> None:
+    hub_connection.add_space(SPACE, build_seconds=30)
+    await asyncio.to_thread(hub_connection.set_space_stage, SPACE, "BUILDING")
+    running = asyncio.ensure_future(first_event(HfSpaceTrigger(repo_id=SPACE, poll_interval=0.2)))
+    await asyncio.to_thread(hub_connection.set_space_stage, SPACE, stage)
+    event = await asyncio.wait_for(running, 10)
+    assert event["status"] == "failed" and f"is {stage} while waiting for it to run" in event["message"]
+
+
+async def test_a_target_stage_other_than_running(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE, stage="SLEEPING")
+    event = await first_event(HfSpaceTrigger(repo_id=SPACE, target_stages=["SLEEPING", "PAUSED"]))
+    assert (event["status"], event["message"]) == ("success", f"Space {SPACE} is SLEEPING")
+
+
+async def test_missing_space_is_an_error_event(hub_connection: FakeHub) -> None:
+    event = await first_event(HfSpaceTrigger(repo_id="fake-user/nope", stream_logs=False))
+    assert event["status"] == "error" and "404" in event["message"]
+
+
+async def test_restarted_trigger_marks_replayed_lines(
+    hub_connection: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub_connection.add_space(SPACE, stage="BUILDING", build_lines=["first", "second"], build_seconds=1.0)
+    await asyncio.to_thread(_wait_until, lambda: len(hub_connection.space_state(SPACE)["build_log"]) == 2)
+    trigger = HfSpaceTrigger(repo_id=SPACE, deferred_at=time.time() - 3600)  # back after an hour
+    assert (await first_event(roundtrip(trigger)))["status"] == "success"
+    out = capsys.readouterr().out
+    assert "its logs are replayed from the start" in out and "[replayed] first" in out
+
+
+async def test_cleanup_changes_nothing(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE)
+    await HfSpaceTrigger(repo_id=SPACE).cleanup()
+    state = hub_connection.space_state(SPACE)
+    assert state["stage"] == "RUNNING" and state["restarts"] == []
+    assert [r["method"] for r in hub_connection.requests()] == []
+
+
+async def test_a_running_space_long_after_the_restart_is_the_new_run(hub_connection: FakeHub) -> None:
+    # A trigger re-run (triggerer restart) forgot that it saw the Space rebuild: it must not wait forever.
+    hub_connection.add_space(SPACE)
+    sha = hub_connection.space_state(SPACE)["sha"]
+    trigger = HfSpaceTrigger(
+        repo_id=SPACE,
+        after_restart=True,
+        restart_sha=sha,
+        started_at=time.time() - 3600,
+        startup_timeout=7200,
+    )
+    event = await first_event(roundtrip(trigger))
+    assert (event["status"], event["space"]["stage"]) == ("success", "RUNNING")
+
+
+async def test_a_running_space_right_after_the_restart_is_not_yet_the_new_run(
+    hub_connection: FakeHub,
+) -> None:
+    hub_connection.add_space(SPACE)
+    sha = hub_connection.space_state(SPACE)["sha"]
+    trigger = HfSpaceTrigger(
+        repo_id=SPACE, after_restart=True, restart_sha=sha, started_at=time.time(), startup_timeout=1.0
+    )
+    event = await first_event(roundtrip(trigger))
+    assert (
+        event["status"] == "startup_timeout" and "still the run from before the restart" in event["message"]
+    )
