@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -74,12 +75,14 @@ async def first_event(trigger: Any) -> dict[str, Any]:
 
 
 def run_task(operator: Any, context: dict[str, Any] | None = None) -> Any:
+    """Run as Airflow does; a deferred task resumes on a fresh copy (a new process in Airflow)."""
     context = context or context_for()
+    fresh = copy.deepcopy(operator)
     try:
         return operator.execute(context)
     except TaskDeferred as deferred:
         event = asyncio.run(first_event(roundtrip(deferred.trigger)))
-        return getattr(operator, deferred.method_name)(context, event=event)
+        return getattr(fresh, deferred.method_name)(context, event=event)
 
 
 def assert_streamed_once(output: str, lines: list[str]) -> None:

@@ -151,9 +151,9 @@ class HfRunJobOperator(BaseOperator):
             check.check_command(self.command)
         if ready(self.timeout):
             check.check_timeout(self.timeout)
-        if ready(self.labels) and not isinstance(self.labels, str):
+        if ready(self.labels):
             check.check_labels(self.labels)
-        if ready(self.env) and not isinstance(self.env, str):
+        if ready(self.env):
             check.check_env("env", self.env)
         check.check_env("secrets", self.secrets)
         if not isinstance(self.flavor, str) or not self.flavor:
@@ -331,18 +331,22 @@ class HfRunJobOperator(BaseOperator):
         """Act on the trigger's event (or the sync path's): the Job's summary, or a clear error."""
         from airflow_provider_hfhub.triggers.events import validate_event
 
+        self._mask_secrets()  # a resumed task is a new process: register the secrets again
         event = validate_event(event)
         job = event.get("job") or {}
+        # A resumed task is a fresh operator: the Job comes from the event, never from memory.
         self.job_id = job.get("id") or event.get("job_id") or self.job_id
-        self.job_namespace = job.get("namespace") or self.job_namespace
+        self.job_namespace = job.get("namespace") or event.get("namespace") or self.job_namespace
         if event["status"] in ("timeout", "scheduling_timeout"):
             self._cancel(f"the task's {event['status'].replace('_', ' ')}")
         _raise_for_event(event)
         return dict(job)
 
     def _cancel(self, why: str) -> None:
-        if not (self.cancel_on_kill and self.job_id and self.job_namespace):
+        if not self.cancel_on_kill or not self.job_id:
             return
+        if not self.job_namespace:
+            self.job_namespace = self.namespace or self.hook.default_namespace()
         self.log.info("Cancelling Hub Job %s: %s", self.job_id, why)
         try:
             self.hook.cancel_job(job_id=self.job_id, namespace=self.job_namespace)

@@ -117,8 +117,14 @@ def check_sleep_time(sleep_time: object) -> int:
 
 
 def is_templated(value: Any) -> bool:
-    """A Jinja string not rendered yet: checked again at execute time."""
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
+    """A Jinja string not rendered yet, or a dict or list holding one: checked again at execute time."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, Mapping):
+        return any(is_templated(key) or is_templated(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(is_templated(item) for item in value)
+    return False
 
 
 def label_value(text: str) -> str:

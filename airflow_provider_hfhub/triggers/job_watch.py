@@ -110,7 +110,10 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
                 job = await hook.ainspect_job(job_id=watch.job_id, namespace=watch.namespace)
             except HubError as exc:
                 if not is_retryable(exc, creates=False):
-                    return event("error", f"Could not follow Job {watch.job_id}: {exc}", job_id=watch.job_id)
+                    return event(
+                        "error", f"Could not follow Job {watch.job_id}: {exc}",
+                        job_id=watch.job_id, namespace=watch.namespace,
+                    )  # fmt: skip
                 log.warning("The Hub did not answer about Job %s (%s); trying again", watch.job_id, exc)
                 job = None
             if job is not None:
@@ -127,7 +130,7 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
             if watch.deadline is not None and now >= watch.deadline:
                 return event(
                     "timeout", f"Job {watch.job_id} outlived the task's execution_timeout",
-                    job_id=watch.job_id, log_tail=list(forward.tail),
+                    job_id=watch.job_id, namespace=watch.namespace, log_tail=list(forward.tail),
                 )  # fmt: skip
             wait = watch.poll_interval
             if watch.deadline is not None:

@@ -63,3 +63,11 @@ def test_uv_operator_needs_a_script() -> None:
 def test_secrets_are_not_a_template_field() -> None:
     assert "secrets" not in HfRunJobOperator.template_fields
     assert "secrets" not in HfRunUvJobOperator.template_fields
+
+
+def test_templated_label_values_wait_for_rendering(hub_connection: FakeHub) -> None:
+    operator = HfRunJobOperator(**{**GOOD, "labels": {"team": "{{ params.team }}"}})  # no parse-time error
+    operator.labels = {"team": "ml ops"}  # what rendering produced: not a valid label value
+    with pytest.raises(ValueError, match="letters, digits"):
+        run_task(operator)
+    assert hub_connection.jobs() == []

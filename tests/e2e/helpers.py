@@ -1,0 +1,70 @@
+"""Small helpers shared by the e2e scenarios."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from importlib.metadata import version
+from typing import Any
+
+from airflow_provider_hfhub.testing import FakeHub
+
+from .deployment import AirflowApi
+
+REPLAYED = "[replayed] "
+
+
+def job_lines(tag: str, count: int) -> list[str]:
+    """Distinctive Job log lines (a random part, so no other run's line can match)."""
+    salt = secrets.token_hex(3)
+    return [f"{tag} line {index:03d} {salt}" for index in range(count)]
+
+
+def only_job(hub: FakeHub) -> dict[str, Any]:
+    jobs = hub.jobs()
+    assert len(jobs) == 1, f"the fake Hub has {len(jobs)} Jobs, expected exactly one: {jobs}"
+    return jobs[0]
+
+
+def job_creations(hub: FakeHub) -> list[dict[str, Any]]:
+    """The Job-creating requests the fake Hub received (POST /api/jobs/{namespace})."""
+    return [
+        request
+        for request in hub.requests("/api/jobs/")
+        if request["method"] == "POST" and request["path"].rstrip("/").count("/") == 3
+    ]
+
+
+def counts(events: list[str], line: str) -> tuple[int, int]:
+    """How often ``line`` appears in the log as itself, and marked as replayed."""
+    return events.count(line), events.count(REPLAYED + line)
+
+
+def excerpt(events: list[str], limit: int = 80) -> str:
+    return "\n".join(f"  | {event}" for event in events[-limit:])
+
+
+def airflow_version() -> tuple[int, int]:
+    major, minor = version("apache-airflow-core").split(".")[:2]
+    return int(major), int(minor)
+
+
+class DagRuns:
+    """Triggers DAG runs and, at teardown, fails those still going (their Jobs get cancelled)."""
+
+    def __init__(self, api: AirflowApi) -> None:
+        self.api = api
+        self.started: list[tuple[str, str]] = []
+
+    def trigger(self, dag_id: str, conf: dict[str, object]) -> str:
+        run_id = self.api.trigger(dag_id, conf)
+        self.started.append((dag_id, run_id))
+        return run_id
+
+    def stop_unfinished(self) -> None:
+        for dag_id, run_id in self.started:
+            try:
+                if self.api.dag_run(dag_id, run_id)["state"] not in ("success", "failed"):
+                    self.api.call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
+            except Exception as exc:  # teardown goes on: the session fixture stops everything anyway
+                print(f"could not stop run {dag_id}/{run_id}: {exc}", file=sys.stderr)
