@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from airflow_provider_hfhub.hub.models import JobInfo, LogLine
 from airflow_provider_hfhub.hub.retry import is_retryable
 from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, job_summary
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder, drain, stop
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # While a Job waits for hardware the log says nothing; poll its stage this often to enforce
 # scheduling_timeout (the stream-driven end covers RUNNING Jobs).
 SCHEDULING_POLL_SECONDS = 5.0
-# After the Job is terminal, the log stream may still be handing over its last lines: wait while
+# After the Job is terminal, the log stream may still be handing over its last lines: read on while
 # it makes progress, and stop once it has been quiet this long (an endless empty stream never ends).
 DRAIN_QUIET_SECONDS = 2.0
 
@@ -52,27 +52,6 @@ class JobWatch:
     target_stages: tuple[str, ...] | None = None
     replay_before: float | None = None
     max_line_length: int = 8000
-
-
-class LogForwarder:
-    """One Hub line per log record (split, never dropped, when very long); keeps the tail for errors."""
-
-    def __init__(self, log: logging.Logger | Any, max_line_length: int, replay_before: float | None) -> None:
-        self._log = log
-        self._max = max_line_length
-        self._replay_before = replay_before
-        self.tail: deque[str] = deque(maxlen=LOG_TAIL_LINES)
-        self.count = 0
-
-    def __call__(self, line: LogLine) -> None:
-        stamp = line.timestamp.timestamp() if line.timestamp else None
-        marker = "[replayed] " if self._replay_before and stamp and stamp <= self._replay_before else ""
-        text = line.text
-        for start in range(0, max(len(text), 1), self._max):
-            part = "" if start == 0 else "[continued] "
-            self._log.info("%s%s%s", marker, part, text[start : start + self._max])
-        self.tail.append(text[:2000])
-        self.count += 1
 
 
 async def _forward(hook: HfHubHook, watch: JobWatch, emit: Callable[[LogLine], None]) -> None:
@@ -121,7 +100,7 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
                     return event("success", f"Job {job.id} is {job.stage}", job=job_summary(job), log_tail=[])
                 if job.stage.is_terminal:
                     if logs is not None:
-                        await _drain(logs, forward)
+                        await drain(logs, forward, DRAIN_QUIET_SECONDS)
                     tail = list(forward.tail)
                     if not tail and job.stage is not JobStage.COMPLETED:  # the error message needs them
                         tail = await _log_tail(hook, watch)
@@ -153,18 +132,7 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
             else:
                 await asyncio.sleep(max(wait, 0.0))
     finally:
-        if logs is not None and not logs.done():
-            logs.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await logs
-
-
-async def _drain(logs: asyncio.Future[None], forward: LogForwarder) -> None:
-    while not logs.done():
-        before = forward.count
-        await asyncio.wait({logs}, timeout=DRAIN_QUIET_SECONDS)
-        if forward.count == before:
-            return
+        await stop(logs)
 
 
 def _report_stream_end(logs: asyncio.Future[None], log: logging.Logger | Any, job_id: str) -> None:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hfhub.triggers.job_watch import JobWatch, watch_job
-
-# A trigger that starts this long after its deferral was restarted or moved to another triggerer:
-# the log is replayed from its start, so lines it already showed are marked as replayed.
-RESTART_AGE_SECONDS = 30.0
+from airflow_provider_hfhub.triggers.log_stream import hook_for, replay_before
 
 
 class HfJobTrigger(BaseTrigger):
@@ -74,22 +70,6 @@ class HfJobTrigger(BaseTrigger):
             },
         )
 
-    def _hook(self) -> Any:
-        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-        return HfHubHook(self.hfhub_conn_id)
-
-    def _replay_before(self) -> float | None:
-        now = time.time()
-        if self.stream_logs and self.deferred_at is not None and now - self.deferred_at > RESTART_AGE_SECONDS:
-            self.log.info(
-                "Following Job %s again (triggerer restarted or the trigger moved): its log is replayed "
-                "from the start, lines shown before are marked [replayed]",
-                self.job_id,
-            )
-            return now
-        return None
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
         watch = JobWatch(
             job_id=self.job_id,
@@ -99,16 +79,16 @@ class HfJobTrigger(BaseTrigger):
             scheduling_timeout=self.scheduling_timeout,
             deadline=self.execution_deadline,
             target_stages=tuple(self.target_stages) if self.target_stages else None,
-            replay_before=self._replay_before(),
+            replay_before=replay_before(self.log, self.stream_logs, self.deferred_at, f"Job {self.job_id}"),
         )
-        yield TriggerEvent(await watch_job(self._hook(), watch, self.log))
+        yield TriggerEvent(await watch_job(hook_for(self.hfhub_conn_id), watch, self.log))
 
     async def on_kill(self) -> None:
         """A user killed the deferred task (Airflow 3.3+): cancel the Job so it does not run on unpaid."""
         if not self.cancel_on_kill:
             return
         self.log.info("Task killed while deferred: cancelling Hub Job %s", self.job_id)
-        await self._hook().acancel_job(job_id=self.job_id, namespace=self.namespace)
+        await hook_for(self.hfhub_conn_id).acancel_job(job_id=self.job_id, namespace=self.namespace)
 
     async def cleanup(self) -> None:
         """Runs on every exit, triggerer restarts included: so it never cancels the Job."""

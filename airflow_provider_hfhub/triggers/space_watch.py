@@ -20,7 +20,7 @@ from airflow_provider_hfhub.hub.models import SpaceRuntime
 from airflow_provider_hfhub.hub.retry import is_retryable
 from airflow_provider_hfhub.hub.stages import SpaceStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, space_summary
-from airflow_provider_hfhub.triggers.job_watch import LogForwarder
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder, drain, stop
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -152,14 +152,6 @@ async def _log_tail(hook: HfHubHook, repo_id: str, stage: SpaceStage) -> list[st
     return lines[-LOG_TAIL_LINES:]
 
 
-async def _drain(logs: asyncio.Future[None], forward: LogForwarder) -> None:
-    while not logs.done():
-        before = forward.count
-        await asyncio.wait({logs}, timeout=DRAIN_QUIET_SECONDS)
-        if forward.count == before:
-            return
-
-
 async def watch_space(hook: HfHubHook, watch: SpaceWatch, log: logging.Logger | Any) -> dict[str, Any]:
     """Follow the Space until a target stage, a failure stage or a timeout; return the event payload."""
     await hook.aget_conn()  # look the connection up once, before two tasks need it
@@ -188,7 +180,7 @@ async def watch_space(hook: HfHubHook, watch: SpaceWatch, log: logging.Logger | 
                 progress.describe(runtime, log)
                 if verdict is not None:
                     if logs is not None:
-                        await _drain(logs, forward)
+                        await drain(logs, forward, DRAIN_QUIET_SECONDS)
                     tail = list(forward.tail)
                     if verdict[0] == "failed" and not tail:
                         tail = await _log_tail(hook, watch.repo_id, runtime.stage)
@@ -217,10 +209,15 @@ async def watch_space(hook: HfHubHook, watch: SpaceWatch, log: logging.Logger | 
             for end in (watch.execution_deadline, startup_end):
                 if end is not None:
                     wait = min(wait, end - now)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(wake.wait(), max(wait, 0.0))
+            await _wait_for_wake(wake, max(wait, 0.0))
     finally:
-        if logs is not None and not logs.done():
-            logs.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await logs
+        await stop(logs)
+
+
+async def _wait_for_wake(wake: asyncio.Event, timeout: float) -> None:
+    # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation racing with the event.
+    waiter = asyncio.ensure_future(wake.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=timeout)
+    finally:
+        waiter.cancel()

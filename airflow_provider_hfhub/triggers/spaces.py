@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_hfhub.triggers.jobs import RESTART_AGE_SECONDS
+from airflow_provider_hfhub.triggers.log_stream import hook_for, replay_before
 from airflow_provider_hfhub.triggers.space_watch import SpaceWatch, watch_space
 
 
@@ -84,22 +83,6 @@ class HfSpaceTrigger(BaseTrigger):
             },
         )
 
-    def _hook(self) -> Any:
-        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-        return HfHubHook(self.hfhub_conn_id)
-
-    def _replay_before(self) -> float | None:
-        now = time.time()
-        if self.stream_logs and self.deferred_at is not None and now - self.deferred_at > RESTART_AGE_SECONDS:
-            self.log.info(
-                "Following Space %s again (triggerer restarted or the trigger moved): its logs are "
-                "replayed from the start, lines shown before are marked [replayed]",
-                self.repo_id,
-            )
-            return now
-        return None
-
     async def run(self) -> AsyncIterator[TriggerEvent]:
         watch = SpaceWatch(
             repo_id=self.repo_id,
@@ -112,9 +95,11 @@ class HfSpaceTrigger(BaseTrigger):
             startup_timeout=self.startup_timeout,
             started_at=self.started_at,
             execution_deadline=self.execution_deadline,
-            replay_before=self._replay_before(),
+            replay_before=replay_before(
+                self.log, self.stream_logs, self.deferred_at, f"Space {self.repo_id}"
+            ),
         )
-        yield TriggerEvent(await watch_space(self._hook(), watch, self.log))
+        yield TriggerEvent(await watch_space(hook_for(self.hfhub_conn_id), watch, self.log))
 
     async def cleanup(self) -> None:
         """Nothing to release or cancel: a Space keeps running whatever happens to the task."""

@@ -272,7 +272,7 @@ def test_secrets_never_leave_the_job(
 
 
 QUICK_RESTART_BUG = (
-    "provider bug: HfJobTrigger._replay_before (triggers/jobs.py) takes a trigger that starts less than "
+    "known limit: triggers/log_stream.replay_before takes a trigger that starts less than "
     "RESTART_AGE_SECONDS (30 s) after the deferral for a first run, so after a clean triggerer restart "
     "(its triggers are reassigned at once) the replayed log lines are shown again without [replayed]"
 )

@@ -114,7 +114,7 @@ async def test_restarted_trigger_marks_replayed_lines(
     trigger = HfSpaceTrigger(repo_id=SPACE, deferred_at=time.time() - 3600)  # back after an hour
     assert (await first_event(roundtrip(trigger)))["status"] == "success"
     out = capsys.readouterr().out
-    assert "its logs are replayed from the start" in out and "[replayed] first" in out
+    assert "its log is replayed from the start" in out and "[replayed] first" in out
 
 
 async def test_cleanup_changes_nothing(hub_connection: FakeHub) -> None:
