@@ -44,7 +44,7 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
 bench: $(STAMP)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
+	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo

@@ -34,8 +34,8 @@ class RetryPolicy:
 class StreamPolicy:
     """How log streams are followed.
 
-    :param stage_check_delays: after a stream ends, seconds to wait before each stage check
-        (the Hub's stage lags the last log line); the first is usually 0.
+    :param stage_check_delays: after a stream ends, seconds to wait before each stage check: once at
+        once, then from about when the Hub's stage flips (it lags the last log line by ~1.3 s).
     :param backstop_interval: while a stream is open but silent (keep-alives only), check the
         stage this often so an endless empty stream still ends.
     :param read_timeout: seconds of total silence (not even a keep-alive) after which the
@@ -44,7 +44,7 @@ class StreamPolicy:
     :param idle_timeout: without ``follow``, the stream is taken as drained after this much silence.
     """
 
-    stage_check_delays: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
+    stage_check_delays: tuple[float, ...] = (0.0, 1.0, 0.5, 1.0, 2.0, 4.0)
     backstop_interval: float = 30.0
     read_timeout: float = 90.0
     max_reconnects: int = 8

@@ -166,6 +166,7 @@ def job_logs(logs: Call[Any], inspect: Call[JobInfo], *, follow: bool, policy: S
                 line = log_line(payload) if payload is not None else None
                 if cursor.accept(line) and line is not None and not line.text.startswith(JOB_STARTED_PREFIX):
                     failures = 0
+                    last_check = time.monotonic()  # the backstop is for silent streams only
                     yield Emit(line)
         if not follow:
             return None

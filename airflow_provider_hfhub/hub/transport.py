@@ -258,10 +258,23 @@ class _SyncFlowIterator(Iterator[Any]):
         self._flow.close()
 
 
+# A triggerer follows hundreds of Jobs on one loop: calls share one pool, gated so the pool never
+# holds a long queue (httpx rescans its whole queue on every request), while each log stream, which
+# holds its connection for the Job's whole life, gets a connection of its own outside that pool.
+MAX_CONCURRENT_CALLS = 100
+
+
 class AsyncTransport:
     def __init__(self, config: HubConfig, client: httpx.AsyncClient | None = None) -> None:
         self.config = config
-        self._client = client or httpx.AsyncClient(**client_options(config))
+        self._client = client or httpx.AsyncClient(
+            **client_options(config),
+            limits=httpx.Limits(
+                max_connections=MAX_CONCURRENT_CALLS, max_keepalive_connections=MAX_CONCURRENT_CALLS
+            ),
+        )
+        self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
+        self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = _Namespace(config.namespace)
         self._namespace_lock = asyncio.Lock()
         self._retrying = {
@@ -290,7 +303,10 @@ class AsyncTransport:
         async for attempt in self._retrying[call.creates].copy():
             with attempt:
                 try:
-                    response = await self._client.request(call.method, call.url_path, **_request_kwargs(call))
+                    async with self._calls:
+                        response = await self._client.request(
+                            call.method, call.url_path, **_request_kwargs(call)
+                        )
                 except httpx.TransportError as exc:
                     raise transport_error(exc) from exc
                 if response.is_error:
@@ -315,26 +331,34 @@ class AsyncTransport:
 
     async def open_stream(self, call: Call[Any]) -> _AsyncStream:
         call = await self._resolve(call)
-        request = self._client.build_request(
+        client = httpx.AsyncClient(
+            **client_options(self.config),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=0),
+            verify=self._ssl,
+        )
+        request = client.build_request(
             call.method, call.url_path, timeout=_stream_timeout(self.config), **_request_kwargs(call)
         )
         request.headers["accept"] = "text/event-stream"
         try:
-            response = await self._client.send(request, stream=True)
+            response = await client.send(request, stream=True)
         except httpx.TransportError as exc:
+            await client.aclose()
             raise transport_error(exc) from exc
         if response.is_error:
             await response.aread()
             await response.aclose()
+            await client.aclose()
             raise error_from_response(response)
-        return _AsyncStream(response)
+        return _AsyncStream(response, client)
 
 
 class _AsyncStream:
     """Reads one SSE response in a task so the consumer can wait with a timeout."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, client: httpx.AsyncClient) -> None:
         self._response = response
+        self._client = client
         self._queue: asyncio.Queue[Any] = asyncio.Queue(_QUEUE_SIZE)
         self._getter: asyncio.Future[Any] | None = None
         self._task = asyncio.get_running_loop().create_task(self._pump())
@@ -369,6 +393,7 @@ class _AsyncStream:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await self._task
         await self._response.aclose()
+        await self._client.aclose()
 
 
 class _AsyncFlowRunner:

@@ -83,18 +83,22 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
     forward = LogForwarder(log, watch.max_line_length, watch.replay_before)
     await hook.aget_conn()  # look the connection up once, before two tasks need it
     logs = asyncio.ensure_future(_forward(hook, watch, forward)) if watch.stream_logs else None
+    # While the log streams, its end (confirmed by a stage check in the flow) decides, so the first
+    # stage check can wait for the stream; the poll every poll_interval is only the backstop.
+    polling = logs is None or bool(watch.target_stages) or watch.scheduling_timeout is not None
     try:
         while True:
-            try:
-                job = await hook.ainspect_job(job_id=watch.job_id, namespace=watch.namespace)
-            except HubError as exc:
-                if not is_retryable(exc, creates=False):
-                    return event(
-                        "error", f"Could not follow Job {watch.job_id}: {exc}",
-                        job_id=watch.job_id, namespace=watch.namespace,
-                    )  # fmt: skip
-                log.warning("The Hub did not answer about Job %s (%s); trying again", watch.job_id, exc)
-                job = None
+            job = None
+            if polling or logs is None or logs.done():
+                try:
+                    job = await hook.ainspect_job(job_id=watch.job_id, namespace=watch.namespace)
+                except HubError as exc:
+                    if not is_retryable(exc, creates=False):
+                        return event(
+                            "error", f"Could not follow Job {watch.job_id}: {exc}",
+                            job_id=watch.job_id, namespace=watch.namespace,
+                        )  # fmt: skip
+                    log.warning("The Hub did not answer about Job %s (%s); trying again", watch.job_id, exc)
             if job is not None:
                 if watch.target_stages and str(job.stage) in watch.target_stages:
                     return event("success", f"Job {job.id} is {job.stage}", job=job_summary(job), log_tail=[])
@@ -111,6 +115,8 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
                     "timeout", f"Job {watch.job_id} outlived the task's execution_timeout",
                     job_id=watch.job_id, namespace=watch.namespace, log_tail=list(forward.tail),
                 )  # fmt: skip
+            polling = True
+            streaming = logs is not None and not logs.done()
             wait = watch.poll_interval
             if watch.deadline is not None:
                 wait = min(wait, watch.deadline - now)
@@ -123,8 +129,12 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
                         f"{watch.scheduling_timeout:g} s (scheduling_timeout)",
                         job=job_summary(job), log_tail=[],
                     )  # fmt: skip
-                wait = min(wait, SCHEDULING_POLL_SECONDS, created + watch.scheduling_timeout - now)
-            if logs is not None and not logs.done():
+                wait = min(
+                    wait or SCHEDULING_POLL_SECONDS,
+                    SCHEDULING_POLL_SECONDS,
+                    created + watch.scheduling_timeout - now,
+                )
+            if streaming and logs is not None:
                 # Stream-driven: the log flow ends only once the Hub reports a terminal stage.
                 await asyncio.wait({logs}, timeout=max(wait, 0.0))
                 if logs.done():

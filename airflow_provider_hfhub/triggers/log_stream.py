@@ -34,8 +34,9 @@ class LogForwarder:
         self.count = 0
 
     def __call__(self, line: LogLine) -> None:
-        stamp = line.timestamp.timestamp() if line.timestamp else None
-        marker = "[replayed] " if self._replay_before and stamp and stamp <= self._replay_before else ""
+        marker = ""
+        if self._replay_before is not None and line.timestamp is not None:
+            marker = "[replayed] " if line.timestamp.timestamp() <= self._replay_before else ""
         text = line.text
         for start in range(0, max(len(text), 1), self._max):
             part = "" if start == 0 else "[continued] "

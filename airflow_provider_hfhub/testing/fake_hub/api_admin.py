@@ -47,9 +47,10 @@ def routes(store: Store) -> list[Route]:
         return JSONResponse(s.settings.to_json())
 
     async def scenarios(request: Request) -> Response:
-        if request.method == "POST":
+        if request.method == "POST":  # answer with the one scenario: registering many stays linear
             sc = _build(JobScenario, await json_object(request))
             s.scenarios[sc.name] = sc
+            return JSONResponse({sc.name: vars(sc)})
         return JSONResponse({n: vars(sc) for n, sc in s.scenarios.items()})
 
     async def default_scenario(request: Request) -> Response:

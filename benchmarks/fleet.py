@@ -1,0 +1,296 @@
+"""Fleet: N Jobs followed at once, as a triggerer follows its deferred tasks in one event loop.
+
+Each Job writes ``R`` unique lines a second (``job-I line K``) for ``T`` seconds and ends; the
+fake Hub (its own process) flips its stage ``stage_lag`` seconds after the stream closes. Three
+competitors, each in a fresh interpreter, one after the other against the same scenarios:
+
+- ``ours``: ``HfJobTrigger`` (``poll_interval`` 60 s, the default a user keeps);
+- ``official``: ``huggingface_hub`` ``fetch_job_logs(follow=True)`` + ``inspect_job``, a thread per Job;
+- ``poller``: ``GET`` the Job every 5 s, no log stream.
+
+``python -m benchmarks.fleet --jobs 100 [--jobs 1000] [--seconds 30] [--rate 2]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks._common import (
+    FakeHubProcess,
+    detection_latencies,
+    fake_hub,
+    follow_jobs,
+    machine,
+    print_json,
+    progress,
+    ratio,
+    summary,
+)
+
+COMPETITORS = ("ours", "official", "poller")
+POLLER_INTERVAL = 5.0
+_JOB_PATH = re.compile(r"^/api/jobs/[^/]+/([0-9a-f]{24})(/logs)?$")
+
+
+def _request_figures(
+    requests: list[dict[str, Any]], jobs: dict[str, dict[str, Any]], job_minutes: float, run_minutes: float
+) -> dict[str, Any]:
+    """Hub requests by kind, per job-minute, and split into a per-Job fixed part and a steady rate.
+
+    A stage check is *steady* when the Job was still writing its log and it was not that Job's
+    first check; the others (first check, checks after the stream ended, stream opens) are paid
+    once per Job whatever its length. That lets the figure be projected to longer Jobs.
+    """
+    kinds: Counter[str] = Counter()
+    first_seen: set[str] = set()
+    steady = 0
+    for r in requests:
+        match = _JOB_PATH.match(r["path"])
+        if r["method"] != "GET" or match is None:
+            kinds["other"] += 1
+            continue
+        job_id = match.group(1)
+        if match.group(2):
+            kinds["log_streams"] += 1
+            continue
+        kinds["stage_checks"] += 1
+        job = jobs.get(job_id)
+        if job_id in first_seen and job and job["work_ended_at"] and r["time"] < job["work_ended_at"]:
+            steady += 1
+        first_seen.add(job_id)
+    total = sum(kinds.values())
+    n = max(len(jobs), 1)
+    fixed_per_job = (total - steady) / n
+    steady_per_job_minute = steady / run_minutes if run_minutes else 0.0
+
+    def projected(minutes: float) -> float:
+        return round(fixed_per_job / minutes + steady_per_job_minute, 3)
+
+    return {
+        "total": total,
+        "by_kind": dict(kinds),
+        "per_job": round(total / n, 2),
+        "per_job_minute": round(total / job_minutes, 3) if job_minutes else None,
+        "fixed_per_job": round(fixed_per_job, 2),
+        "steady_per_job_minute": round(steady_per_job_minute, 3),
+        "projected_per_job_minute": {"10_min_job": projected(10), "60_min_job": projected(60)},
+    }
+
+
+def _last_line_delays(result: dict[str, Any], hub_jobs: list[dict[str, Any]]) -> list[float]:
+    """Seconds from each Job's last log line on the Hub to that line in the task logger."""
+    by_index = {int(k): v for k, v in (result.get("last_line_of_job") or {}).items()}
+    order = {job_id: i for i, job_id in enumerate(result.get("job_ids") or [])}
+    delays = []
+    for job in hub_jobs:
+        i = order.get(job["id"])
+        if i is not None and i in by_index and job["work_ended_at"]:
+            delays.append(by_index[i] - job["work_ended_at"])
+    return delays
+
+
+def _probe(result: dict[str, Any]) -> dict[str, Any]:
+    """The fake Hub's answer time during the run, its worst as [seconds after the start, ms]."""
+    probe = dict(result.get("fake_hub_probe_ms") or {})
+    probe["worst"] = [[round(at - result["started_at"], 1), ms] for at, ms in probe.pop("worst_at", [])]
+    return probe
+
+
+def _lag(result: dict[str, Any]) -> dict[str, Any]:
+    """The ticker's figures, its worst ticks as [seconds after the start, lag ms]."""
+    lag = dict(result["ticker_lag_ms"])
+    lag["worst"] = [[round(at - result["started_at"], 1), ms] for at, ms in lag.get("worst", [])]
+    return lag
+
+
+def _figures(
+    result: dict[str, Any], hub_jobs: list[dict[str, Any]], requests: list[dict[str, Any]]
+) -> dict[str, Any]:
+    jobs = {j["id"]: j for j in hub_jobs}
+    ends = [j["work_ended_at"] for j in hub_jobs if j["work_ended_at"]]
+    latencies, missed = detection_latencies(result, hub_jobs)
+    wrong = sum(1 for event in result["events"].values() if event[1] not in ("success", "COMPLETED"))
+    job_minutes = sum((j["terminal_at"] or time.time()) - j["created_at"] for j in jobs.values()) / 60
+    run_minutes = sum((j["work_ended_at"] or time.time()) - j["created_at"] for j in jobs.values()) / 60
+    lines = dict(result["lines"])
+    return {
+        "jobs_detected": len(latencies),
+        "jobs_not_detected": missed,
+        "wrong_outcome": wrong,
+        "detection_latency_s": summary(latencies),
+        "last_line_delay_s": summary(_last_line_delays(result, hub_jobs)),
+        "loop_lag_ms": _lag(result),
+        "streams_end_window_s": [
+            round(min(ends) - result["started_at"], 1) if ends else None,
+            round(max(ends) - result["started_at"], 1) if ends else None,
+        ],
+        "cpu_s": result["cpu_s"],
+        "rss_base_mb": result["rss_base_mb"],
+        "rss_peak_mb": result["rss_peak_mb"],
+        "rss_growth_mb": round(result["rss_peak_mb"] - result["rss_base_mb"], 1),
+        "lines": lines,
+        "hub_requests": _request_figures(requests, jobs, job_minutes, run_minutes),
+        "wall_s": round(result["ended_at"] - result["started_at"], 2),
+        "fake_hub_cpu_s": result.get("fake_hub_cpu_s"),
+        "fake_hub_answer_ms": _probe(result),
+        "errors": result["error_count"],
+        "first_errors": result["errors"][:3],
+    }
+
+
+def run_one(
+    hub: FakeHubProcess,
+    mode: str,
+    n: int,
+    seconds: float,
+    rate: float,
+    poll_interval: float,
+    what_if: str = "",
+) -> dict[str, Any]:
+    per_job = max(1, round(seconds * rate))
+    scenarios = [
+        {
+            "name": f"fleet-{i}",
+            "lines": [f"job-{i} line {k}" for k in range(per_job)],
+            "line_interval": 1 / rate,
+        }
+        for i in range(n)
+    ]
+    # The poller starts each Job's checks at a random phase: in lock-step, 1,000 requests every 5 s
+    # queue in httpx's 100-connection pool, whose O(queued x connections) scans then stall the loop.
+    args = ["--interval", str(POLLER_INTERVAL), "--random-phase"] if mode == "poller" else []
+    if mode == "ours" and what_if:
+        args += ["--what-if", what_if]
+    progress(f"fleet: {mode}, {n} Jobs x {seconds:g} s at {rate:g} lines/s")
+    result, hub_jobs, requests = follow_jobs(
+        hub, mode, scenarios, timeout=seconds + 45, poll_interval=poll_interval, extra_args=args
+    )
+    figures = _figures(result, hub_jobs, requests)
+    if mode == "poller":
+        figures["lines"]["note"] = "a poller streams no log: every line is missing from the task log"
+    progress(
+        f"fleet: {mode} done: lag p99 {figures['loop_lag_ms']['p99']} ms, cpu {figures['cpu_s']} s, "
+        f"rss {figures['rss_peak_mb']} MB, detection p50 {figures['detection_latency_s']['p50']} s, "
+        f"lost {figures['lines']['lost']}, doubled {figures['lines']['doubled']}, "
+        f"req/job-min {figures['hub_requests']['per_job_minute']}"
+    )
+    return figures
+
+
+def _ratios(ours: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "loop_lag_p99": ratio(ours["loop_lag_ms"]["p99"], other["loop_lag_ms"]["p99"]),
+        "cpu_s": ratio(ours["cpu_s"], other["cpu_s"]),
+        "rss_peak": ratio(ours["rss_peak_mb"], other["rss_peak_mb"]),
+        "rss_growth": ratio(ours["rss_growth_mb"], other["rss_growth_mb"]),
+        "hub_requests_per_job_minute": ratio(
+            ours["hub_requests"]["per_job_minute"], other["hub_requests"]["per_job_minute"]
+        ),
+        "detection_p50": ratio(ours["detection_latency_s"]["p50"], other["detection_latency_s"]["p50"]),
+        "detection_p99": ratio(ours["detection_latency_s"]["p99"], other["detection_latency_s"]["p99"]),
+    }
+
+
+def _targets(figures: dict[str, Any]) -> dict[str, Any]:
+    ours, official = figures["ours"], figures.get("official")
+    out: dict[str, Any] = {
+        "loop_lag_p99_under_100ms": ours["loop_lag_ms"]["p99"] is not None
+        and ours["loop_lag_ms"]["p99"] < 100,
+        "zero_lines_lost": ours["lines"]["lost"] == 0,
+        "zero_lines_doubled": ours["lines"]["doubled"] == 0,
+        "all_jobs_detected": ours["jobs_not_detected"] == 0 and ours["wrong_outcome"] == 0,
+        "hub_requests_at_most_1_5_per_job_minute": (ours["hub_requests"]["per_job_minute"] or 99) <= 1.5,
+    }
+    if official:
+        out["rss_peak_at_most_one_fifth_of_official"] = ours["rss_peak_mb"] <= official["rss_peak_mb"] / 5
+        out["rss_growth_at_most_one_fifth_of_official"] = (
+            ours["rss_growth_mb"] <= official["rss_growth_mb"] / 5
+        )
+    return out
+
+
+def run(
+    jobs: Sequence[int] = (100, 1000),
+    seconds: float = 30.0,
+    rate: float = 2.0,
+    stage_lag: float = 1.0,
+    poll_interval: float = 60.0,
+    competitors: Sequence[str] = COMPETITORS,
+    what_if: str = "",
+) -> dict[str, Any]:
+    started = time.time()
+    sizes: dict[str, Any] = {}
+    with fake_hub(stage_lag=stage_lag) as hub:
+        for n in jobs:
+            figures = {
+                mode: run_one(hub, mode, n, seconds, rate, poll_interval, what_if) for mode in competitors
+            }
+            entry: dict[str, Any] = {"competitors": figures}
+            if "ours" in figures:
+                entry["ratios"] = {
+                    f"ours/{m}": _ratios(figures["ours"], figures[m]) for m in figures if m != "ours"
+                }
+                entry["targets"] = _targets(figures)
+            sizes[str(n)] = entry
+    return {
+        "benchmark": "fleet",
+        "parameters": {
+            "jobs": list(jobs),
+            "seconds_per_job": seconds,
+            "lines_per_second": rate,
+            "stage_lag_s": stage_lag,
+            "trigger_poll_interval_s": poll_interval,
+            "poller_interval_s": POLLER_INTERVAL,
+            "keepalive_interval_s": 15.0,
+            "competitors": list(competitors),
+        },
+        "notes": [
+            "each competitor runs alone in a fresh interpreter; the fake Hub is a separate process",
+            "loop_lag_ms: how late a 50 ms ticker wakes, in the event loop (ours, poller) or a thread (official);"
+            " worst: [s after the follower started, ms]; streams_end_window_s: when the Jobs' logs ended",
+            "fake_hub_answer_ms: the fake Hub's own answer time meanwhile (one process, one event loop):"
+            " when it is slow, every competitor waits on it",
+            "rss_base_mb: after the same imports in every competitor (Airflow, huggingface_hub, provider)",
+            "detection latency: trigger event time minus the fake Hub's terminal_at (same clock)",
+            "official: namespace passed explicitly (no whoami per call); its shared httpx pool limit lifted",
+            "poller: plain httpx.AsyncClient, each Job's checks start at a random phase in the interval",
+            "a Job without an event 45 s after its planned end counts as not detected",
+        ],
+        "machine": machine(),
+        "sizes": sizes,
+        "wall_s": round(time.time() - started, 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.fleet", description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, action="append", help="Jobs followed at once (repeatable)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long each Job writes its log")
+    parser.add_argument("--rate", type=float, default=2.0, help="lines per second per Job")
+    parser.add_argument("--stage-lag", type=float, default=1.0)
+    parser.add_argument("--poll-interval", type=float, default=60.0, help="HfJobTrigger's poll_interval")
+    parser.add_argument("--competitors", default=",".join(COMPETITORS))
+    parser.add_argument(
+        "--what-if",
+        default="",
+        help="patch ours in its process to measure a proposed fix (see benchmarks._follow)",
+    )
+    args = parser.parse_args(argv)
+    print_json(
+        run(
+            jobs=args.jobs or [100, 1000], seconds=args.seconds, rate=args.rate, stage_lag=args.stage_lag,
+            poll_interval=args.poll_interval, competitors=[c for c in args.competitors.split(",") if c],
+            what_if=args.what_if,
+        )
+    )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
