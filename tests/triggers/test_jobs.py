@@ -62,16 +62,34 @@ async def test_cleanup_never_cancels_the_job(hub_connection: FakeHub) -> None:
     hub_connection.finish_job(job["id"])
 
 
-async def test_restarted_trigger_marks_replayed_lines(
-    hub_connection: FakeHub, capsys: pytest.CaptureFixture[str]
-) -> None:
+class RecordingLog:
+    """A logger that keeps what it is told (stdout capture of Airflow's logging varies by version)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, message: str, *args: object) -> None:
+        self.lines.append(message % args)
+
+    warning = info
+
+
+async def test_restarted_trigger_marks_replayed_lines(hub_connection: FakeHub) -> None:
+    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+    from airflow_provider_hfhub.triggers.job_watch import JobWatch, watch_job
+    from airflow_provider_hfhub.triggers.log_stream import replay_before
+
     hub_connection.add_job_scenario("done", lines=["first", "second"])
     trigger = roundtrip(_deferred_trigger(hub_connection, "done"))
-    trigger.deferred_at = time.time() - 3600  # as if the triggerer died an hour ago and came back
-    event = await first_event(trigger)
+    log = RecordingLog()
+    assert replay_before(log, True, time.time(), "Job x") is None  # a first run marks nothing
+    # As if the triggerer died an hour after the deferral and this trigger runs again.
+    since = replay_before(log, True, time.time() - 3600, f"Job {trigger.job_id}")
+    assert since is not None and "its log is replayed from the start" in log.lines[0]
+    watch = JobWatch(job_id=trigger.job_id, namespace=trigger.namespace, poll_interval=1, replay_before=since)
+    event = await watch_job(HfHubHook(trigger.hfhub_conn_id), watch, log)
     assert event["status"] == "success"
-    out = capsys.readouterr().out
-    assert "its log is replayed from the start" in out and "[replayed] first" in out
+    assert "[replayed] first" in log.lines and "[replayed] second" in log.lines
 
 
 async def test_target_stage_ends_the_wait_early(hub_connection: FakeHub) -> None:
