@@ -281,11 +281,7 @@ class HfRunJobOperator(BaseOperator):
         return None
 
     def _deadline(self, context: Context) -> float | None:
-        if self.execution_timeout is None:
-            return None
-        started = getattr(context["ti"], "start_date", None)
-        start = started.timestamp() if started is not None else time.time()
-        return start + self.execution_timeout.total_seconds()
+        return check.execution_deadline(self.execution_timeout, context["ti"])
 
     def _watch(self, job: JobInfo, deadline: float | None) -> Any:
         from airflow_provider_hfhub.triggers.job_watch import JobWatch

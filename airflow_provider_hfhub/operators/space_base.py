@@ -128,11 +128,7 @@ class _WaitingSpaceOperator(_SpaceOperator):
             raise ValueError(f"startup_timeout must be positive seconds, got {startup_timeout!r}")
 
     def _deadline(self, context: Context) -> float | None:
-        if self.execution_timeout is None:
-            return None
-        started = getattr(context["ti"], "start_date", None)
-        start = started.timestamp() if started is not None else time.time()
-        return start + self.execution_timeout.total_seconds()
+        return check.execution_deadline(self.execution_timeout, context["ti"])
 
     def _wait(
         self, context: Context, repo_id: str, runtime: SpaceRuntime, requested_at: float, **target: Any

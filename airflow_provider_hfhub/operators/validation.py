@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, SPACE_HARDWARE, SPACE_STORAGE_TIERS
@@ -143,3 +145,13 @@ def task_labels(dag_id: str, task_id: str, run_id: str, map_index: int | None) -
         f"{LABEL_PREFIX}run": label_value(run_id),
         f"{LABEL_PREFIX}map-index": str(map_index if map_index is not None else -1),
     }
+
+
+def execution_deadline(execution_timeout: timedelta | None, ti: Any) -> float | None:
+    """The task's absolute deadline (epoch seconds), carried into triggers: Airflow does not enforce
+    ``execution_timeout`` while a task is deferred."""
+    if execution_timeout is None:
+        return None
+    started = getattr(ti, "start_date", None)
+    start = started.timestamp() if started is not None else time.time()
+    return start + execution_timeout.total_seconds()
