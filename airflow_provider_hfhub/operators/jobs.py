@@ -288,7 +288,7 @@ class HfRunJobOperator(BaseOperator):
 
         return JobWatch(
             job_id=job.id, namespace=job.owner.name, stream_logs=self.stream_logs,
-            poll_interval=self.poll_interval, scheduling_timeout=self.scheduling_timeout, deadline=deadline,
+            poll_interval=self.poll_interval, scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
         )  # fmt: skip
 
     def _watch_here(self, job: JobInfo, deadline: float | None) -> dict[str, Any]:

@@ -37,7 +37,7 @@ DRAIN_QUIET_SECONDS = 2.0
 class JobWatch:
     """What to watch for.
 
-    :param deadline: absolute epoch seconds (the task's execution deadline); None for none.
+    :param execution_deadline: absolute epoch seconds (the task's execution deadline); None for none.
     :param scheduling_timeout: seconds a Job may stay in SCHEDULING after its creation.
     :param target_stages: stop as soon as the Job is in one of these (sensors); None: a terminal stage.
     :param replay_before: lines stamped before this epoch were already shown (triggerer restart).
@@ -48,7 +48,7 @@ class JobWatch:
     stream_logs: bool = True
     poll_interval: float = 60.0
     scheduling_timeout: float | None = None
-    deadline: float | None = None
+    execution_deadline: float | None = None
     target_stages: tuple[str, ...] | None = None
     replay_before: float | None = None
     max_line_length: int = 8000
@@ -110,7 +110,7 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
                         tail = await _log_tail(hook, watch)
                     return _outcome(job, tail)
             now = time.time()
-            if watch.deadline is not None and now >= watch.deadline:
+            if watch.execution_deadline is not None and now >= watch.execution_deadline:
                 return event(
                     "timeout", f"Job {watch.job_id} outlived the task's execution_timeout",
                     job_id=watch.job_id, namespace=watch.namespace, log_tail=list(forward.tail),
@@ -118,8 +118,8 @@ async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any)
             polling = True
             streaming = logs is not None and not logs.done()
             wait = watch.poll_interval
-            if watch.deadline is not None:
-                wait = min(wait, watch.deadline - now)
+            if watch.execution_deadline is not None:
+                wait = min(wait, watch.execution_deadline - now)
             if job is not None and job.stage is JobStage.SCHEDULING and watch.scheduling_timeout is not None:
                 created = job.created_at.timestamp() if job.created_at else now
                 if now - created >= watch.scheduling_timeout:

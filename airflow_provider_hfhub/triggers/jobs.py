@@ -77,7 +77,7 @@ class HfJobTrigger(BaseTrigger):
             stream_logs=self.stream_logs,
             poll_interval=self.poll_interval,
             scheduling_timeout=self.scheduling_timeout,
-            deadline=self.execution_deadline,
+            execution_deadline=self.execution_deadline,
             target_stages=tuple(self.target_stages) if self.target_stages else None,
             replay_before=replay_before(self.log, self.stream_logs, self.deferred_at, f"Job {self.job_id}"),
         )
