@@ -32,23 +32,42 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class StreamPolicy:
-    """How log streams are followed.
+    """How log streams are followed: every wait the log flows make comes from here.
 
-    :param stage_check_delays: after a stream ends, seconds to wait before each stage check: once at
-        once, then from about when the Hub's stage flips (it lags the last log line by ~1.3 s).
+    :param stage_checks_after_end: when a Job's stream closes, the stage is checked this many seconds
+        after the close (increasing): once at once, then from about when the Hub's stage flips (it
+        lags the last log line by ~1.3 s, docs/hub-api.md#log-streams). A Space watch uses the same
+        schedule after a stream of its ends.
     :param backstop_interval: while a stream is open but silent (keep-alives only), check the
         stage this often so an endless empty stream still ends.
     :param read_timeout: seconds of total silence (not even a keep-alive) after which the
         connection is taken as dead and reopened.
-    :param max_reconnects: consecutive failed reconnects before giving up.
-    :param idle_timeout: without ``follow``, the stream is taken as drained after this much silence.
+    :param max_reconnects: consecutive failed connections before giving up. A connection that
+        delivered anything (a replayed line, a keep-alive) ends the run of failures.
+    :param reconnect_wait: the first wait before reconnecting, doubled after each failure in a row...
+    :param max_reconnect_wait: ...up to this.
+    :param idle_timeout: without ``follow``, or after the Job is over, the stream is taken as
+        drained after this much silence.
     """
 
-    stage_check_delays: tuple[float, ...] = (0.0, 1.0, 0.5, 1.0, 2.0, 4.0)
+    stage_checks_after_end: tuple[float, ...] = (0.0, 1.0, 1.5, 2.5, 4.5, 8.5)
     backstop_interval: float = 30.0
     read_timeout: float = 90.0
     max_reconnects: int = 8
+    reconnect_wait: float = 1.0
+    max_reconnect_wait: float = 10.0
     idle_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        checks = self.stage_checks_after_end
+        if not checks or list(checks) != sorted(checks) or checks[0] < 0:
+            raise ValueError(f"stage_checks_after_end must be increasing offsets >= 0, got {checks!r}")
+        if min(self.backstop_interval, self.read_timeout, self.idle_timeout) <= 0:
+            raise ValueError("stream intervals must be positive")
+
+    def wait_before_reconnect(self, failures: int) -> float:
+        """The back-off before the next connection after ``failures`` (>= 1) in a row."""
+        return min(self.max_reconnect_wait, self.reconnect_wait * 2 ** max(failures - 1, 0))
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,17 @@
 """Multi-step Hub conversations as generators: pagination and following log streams.
 
 A flow yields steps (send this call, open that stream, give me the next event, sleep, emit this
-item) and receives their results; it never does I/O itself. The sync and async clients each run
-the same flows with their own transport, so both behave identically. No Airflow imports here.
+item) and the runner answers each with ``(result, now)``: the step's result and the runner's
+monotonic clock right after it. Errors of a step are thrown into the flow. A flow never does I/O,
+never reads a clock and never sleeps itself, so the sync and async transports run the same flows
+and ``tests/hub/test_flows.py`` drives them with a scripted clock. No Airflow imports here.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from httpx_sse import ServerSentEvent
@@ -18,7 +19,7 @@ from httpx_sse import ServerSentEvent
 from airflow_provider_hfhub.hub.calls import Call
 from airflow_provider_hfhub.hub.config import StreamPolicy
 from airflow_provider_hfhub.hub.errors import HubError, HubStatusError, HubTransportError
-from airflow_provider_hfhub.hub.models import JobInfo
+from airflow_provider_hfhub.hub.models import JobInfo, LogLine
 from airflow_provider_hfhub.hub.retry import is_retryable
 from airflow_provider_hfhub.hub.sse import (
     JOB_STARTED_PREFIX,
@@ -79,16 +80,32 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class Now:
+    """Ask the runner for the time (monotonic seconds); no I/O."""
+
+
+@dataclass(frozen=True)
 class Emit(Generic[Item]):
     """Hand one item to the consumer of the flow."""
 
     item: Item
 
 
-Step = Send[Any] | Page[Any] | Open | Next | Sleep | Emit[Any]
+Step = Send[Any] | Page[Any] | Open | Next | Sleep | Now | Emit[Any]
 Flow = Generator[Step, Any, T]
 # What the transports hand back for Next.
 StreamItem = ServerSentEvent | Tick | Ended
+
+
+@dataclass
+class _Clocked:
+    """Performs steps through the runner and keeps the time it reported with the last answer."""
+
+    now: float = 0.0
+
+    def do(self, step: Step) -> Generator[Step, Any, Any]:
+        result, self.now = yield step
+        return result
 
 
 def paginate(call: Call[list[T]]) -> Flow[list[T]]:
@@ -96,7 +113,7 @@ def paginate(call: Call[list[T]]) -> Flow[list[T]]:
     items: list[T] = []
     next_call: Call[list[T]] | None = call
     while next_call is not None:
-        page, next_url = yield Page(next_call)
+        (page, next_url), _ = yield Page(next_call)
         items.extend(page)
         next_call = (
             Call(call.method, next_url, call.parse, namespace=call.namespace or "-") if next_url else None
@@ -104,149 +121,190 @@ def paginate(call: Call[list[T]]) -> Flow[list[T]]:
     return items
 
 
-def _reconnect_wait(failures: int) -> float:
-    return float(min(10, 2 ** (failures - 1)))
+@dataclass
+class _LogStream(_Clocked):
+    """One log stream across its connections: the replay cursor and the run of failed connections."""
+
+    policy: StreamPolicy = field(default_factory=StreamPolicy)
+    cursor: ReplayCursor = field(default_factory=ReplayCursor)
+    failures: int = 0
+
+    def open(self, call: Call[Any], *, after_tail: bool = False) -> Generator[Step, Any, None]:
+        """Open a connection, backing off and retrying while the failure is worth retrying."""
+        while True:
+            try:
+                yield from self.do(Open(call))
+            except HubError as exc:
+                if not is_retryable(exc, creates=False) or self.failures >= self.policy.max_reconnects:
+                    raise
+                log.warning("Could not open the Hub log stream (%s); retrying", exc)
+                yield from self.back_off()
+                continue
+            self.cursor.new_connection(after_tail=after_tail)
+            return
+
+    def broke(self, error: BaseException) -> Generator[Step, Any, None]:
+        """A connection broke: wait before the next one, or give up after too many in a row."""
+        if self.failures >= self.policy.max_reconnects:
+            raise HubTransportError(
+                f"The Hub log stream broke {self.failures + 1} times in a row; last error: {error}"
+            ) from error
+        log.info("Hub log stream interrupted (%s); reconnecting", error)
+        yield from self.back_off()
+
+    def back_off(self) -> Generator[Step, Any, None]:
+        self.failures += 1
+        yield from self.do(Sleep(self.policy.wait_before_reconnect(self.failures)))
+
+    def accept(self, event: ServerSentEvent) -> LogLine | None:
+        """The event's line if it was not delivered before; None for anything else.
+
+        Any event, a keep-alive included, proves the connection healthy and ends a run of failures:
+        otherwise a quiet Job whose stream drops now and then would stop streaming for good.
+        """
+        self.failures = 0
+        if not counts_as_event(event):
+            return None
+        payload = event_payload(event)
+        line = log_line(payload) if payload is not None else None
+        return line if self.cursor.accept(line) and line is not None else None
+
+    def read_until_quiet(self, quiet: float) -> Generator[Step, Any, Ended | None]:
+        """Emit new lines until ``quiet`` seconds pass without an event (None) or the stream ends."""
+        while True:
+            item: StreamItem = yield from self.do(Next(quiet))
+            if isinstance(item, Ended):
+                return item
+            if isinstance(item, Tick):
+                return None
+            yield from self.emit(self.accept(item))
+
+    def emit(self, line: LogLine | None) -> Generator[Step, Any, None]:
+        if line is not None and not line.text.startswith(JOB_STARTED_PREFIX):
+            yield from self.do(Emit(line))
 
 
-def _open(call: Call[Any], failures: int, policy: StreamPolicy) -> Generator[Step, Any, bool]:
-    """Open a stream; False (after a back-off) when it failed in a way worth retrying."""
-    try:
-        yield Open(call)
-    except HubError as exc:
-        if not is_retryable(exc, creates=False) or failures >= policy.max_reconnects:
-            raise
-        log.warning("Could not open the Hub log stream (%s); retrying", exc)
-        yield Sleep(_reconnect_wait(failures + 1))
+@dataclass
+class _JobLogFollower(_LogStream):
+    """Follows a Job's log until the Job's stage says it is over (see :func:`job_logs`)."""
+
+    inspect: Call[JobInfo] | None = None
+    last_check: float = 0.0
+    job_over: bool = False
+
+    def check_stage(self) -> Generator[Step, Any, bool]:
+        assert self.inspect is not None
+        job: JobInfo = yield from self.do(Send(self.inspect))
+        self.last_check = self.now
+        self.job_over = job.stage.is_terminal
+        return self.job_over
+
+    def read(self) -> Generator[Step, Any, Ended | None]:
+        """Emit one connection's new lines; None once the Job is over and the stream drained."""
+        while not self.job_over:
+            wait = self.last_check + self.policy.backstop_interval - self.now
+            item: StreamItem = yield from self.do(Next(max(0.0, wait)))
+            if isinstance(item, Ended):
+                return item
+            if isinstance(item, Tick):
+                yield from self.check_stage()  # a silent stream: ask the Hub (the backstop)
+                continue
+            line = self.accept(item)
+            if line is not None:
+                self.last_check = self.now  # the backstop is for silent streams only
+            yield from self.emit(line)
+        return (yield from self.read_until_quiet(self.policy.idle_timeout))
+
+    def confirm_end(self) -> Generator[Step, Any, bool]:
+        """The stream closed: check the stage on the policy's schedule (it lags the last line)."""
+        closed_at = self.now
+        for offset in self.policy.stage_checks_after_end:
+            if closed_at + offset > self.now:
+                yield from self.do(Sleep(closed_at + offset - self.now))
+            if (yield from self.check_stage()):
+                return True
         return False
-    return True
-
-
-def _stage_is_terminal(inspect: Call[JobInfo]) -> Generator[Step, Any, bool]:
-    job: JobInfo = yield Send(inspect)
-    return job.stage.is_terminal
 
 
 def job_logs(logs: Call[Any], inspect: Call[JobInfo], *, follow: bool, policy: StreamPolicy) -> Flow[None]:
     """A Job's log lines, each once, in order.
 
     Following, the end is decided by the Job's stage, not by the stream: when the stream closes
-    the stage is checked at once and then with short back-off (it lags the last line); while the
-    stream is open but silent, a backstop check every ``backstop_interval`` s catches a Job that
-    ended behind an endless keep-alive stream (what the stream still holds is drained first).
-    A broken stream is reopened and its replayed prefix skipped.
+    the stage is checked on ``policy.stage_checks_after_end``; while the stream is open but silent,
+    a backstop check every ``policy.backstop_interval`` s catches a Job that ended behind an endless
+    keep-alive stream (what the stream still holds is drained first). A broken stream is reopened
+    and its replayed prefix skipped.
     """
-    cursor = ReplayCursor()
-    call, tailed = logs, bool(logs.params)
-    failures = 0
-    last_check = time.monotonic()
-    job_over = False  # the backstop saw a terminal stage: drain the open stream, then stop
+    follower = _JobLogFollower(policy=policy, inspect=inspect)
+    if not follow:
+        yield from follower.open(logs)
+        yield from follower.read_until_quiet(policy.idle_timeout)
+        return None
+    yield from follower.do(Now())
+    follower.last_check = follower.now
+    call = logs
     while True:
-        if not (yield from _open(call, failures, policy)):
-            failures += 1
-            continue
-        cursor.new_connection(after_tail=tailed and call is not logs)
+        # ?tail only on the first connection, as the official client does; later ones replay all.
+        yield from follower.open(call, after_tail=call is not logs and bool(logs.params))
+        call = logs.with_params(())
         # A fresh connection first replays the history: give it time before the backstop fires.
-        last_check = max(last_check, time.monotonic() - policy.backstop_interval / 2)
-        ended: Ended | None = None
-        while ended is None:
-            if follow and not job_over:
-                wait = policy.backstop_interval - (time.monotonic() - last_check)
-            else:
-                wait = policy.idle_timeout
-            item: StreamItem = yield Next(max(0.0, wait))
-            if isinstance(item, Ended):
-                ended = item
-            elif isinstance(item, Tick):
-                if not follow or job_over:
-                    return None  # drained: nothing more came after the Job ended
-                last_check = time.monotonic()
-                job_over = yield from _stage_is_terminal(inspect)
-            elif counts_as_event(item):
-                payload = event_payload(item)
-                line = log_line(payload) if payload is not None else None
-                if cursor.accept(line) and line is not None and not line.text.startswith(JOB_STARTED_PREFIX):
-                    failures = 0
-                    last_check = time.monotonic()  # the backstop is for silent streams only
-                    yield Emit(line)
-        if not follow:
+        follower.last_check = max(follower.last_check, follower.now - policy.backstop_interval / 2)
+        ended = yield from follower.read()
+        if ended is None or (ended.error is None and follower.job_over):
             return None
-        call = logs.with_params(())  # ?tail only on the first connection, as the official client does
         if ended.error is not None:
-            failures += 1
-            if failures > policy.max_reconnects:
-                raise HubTransportError(
-                    f"The Hub log stream broke {failures} times in a row; last error: {ended.error}"
-                ) from ended.error
-            log.info("Hub log stream interrupted (%s); reconnecting", ended.error)
-            yield Sleep(_reconnect_wait(failures))
-            continue
-        if job_over:
+            yield from follower.broke(ended.error)
+        elif (yield from follower.confirm_end()):
             return None
-        for delay in policy.stage_check_delays:  # the stage lags the stream's end by a moment
-            if delay:
-                yield Sleep(delay)
-            last_check = time.monotonic()
-            if (yield from _stage_is_terminal(inspect)):
-                return None
 
 
 def space_logs(logs: Call[Any], *, follow: bool, policy: StreamPolicy) -> Flow[None]:
     """A Space's build or run log lines, each once; following ends when the Hub closes the stream."""
-    cursor = ReplayCursor()
-    failures = 0
+    stream = _LogStream(policy=policy)
+    quiet = policy.read_timeout if follow else policy.idle_timeout
     while True:
-        if not (yield from _open(logs, failures, policy)):
-            failures += 1
-            continue
-        cursor.new_connection()
-        while True:
-            item: StreamItem = yield Next(policy.read_timeout if follow else policy.idle_timeout)
-            if isinstance(item, Tick):
-                if not follow:
-                    return None
-                continue
-            if isinstance(item, Ended):
-                break
-            if counts_as_event(item):
-                payload = event_payload(item)
-                line = log_line(payload) if payload is not None else None
-                if cursor.accept(line) and line is not None:
-                    failures = 0
-                    yield Emit(line)
-        if item.error is None or not follow:
+        yield from stream.open(logs)
+        ended = None
+        while ended is None:  # following, silence is no end: a building Space may say nothing for long
+            ended = yield from stream.read_until_quiet(quiet)
+            if not follow:
+                return None
+        if ended.error is None:
             return None
-        failures += 1
-        if failures > policy.max_reconnects:
-            raise HubTransportError(f"The Hub log stream broke {failures} times in a row: {item.error}")
-        yield Sleep(_reconnect_wait(failures))
+        yield from stream.broke(ended.error)
 
 
 def job_metrics(
     metrics: Call[Any], inspect: Call[JobInfo], *, follow: bool, policy: StreamPolicy
 ) -> Flow[None]:
-    """A Job's metric samples (dicts); the Hub answers 406 once the Job is over."""
-    failures = 0
+    """A Job's metric samples (dicts); the Hub answers 406 (earlier 500) once the Job is over."""
+    follower = _JobLogFollower(policy=policy, inspect=inspect)
     while True:
         try:
-            if not (yield from _open(metrics, failures, policy)):
-                failures += 1
-                continue
+            yield from follower.open(metrics)
         except HubStatusError as exc:
-            if exc.status_code in (406, 500):  # the Hub's way of saying the Job already finished
+            if exc.status_code in (406, 500):
                 return None
             raise
-        while True:
-            item: StreamItem = yield Next(policy.backstop_interval if follow else policy.idle_timeout)
-            if isinstance(item, (Tick, Ended)):
-                break
-            payload = event_payload(item)
-            if payload is not None:
-                failures = 0
-                yield Emit(payload)
-                if not follow:
-                    return None
-        if not follow or (yield from _stage_is_terminal(inspect)):
+        ended = yield from _read_metrics(follower, follow)
+        if not follow or (yield from follower.check_stage()):
             return None
-        if isinstance(item, Ended) and item.error is not None:
-            failures += 1
-            yield Sleep(_reconnect_wait(failures))
+        if ended is not None and ended.error is not None:
+            yield from follower.back_off()
+
+
+def _read_metrics(stream: _LogStream, follow: bool) -> Generator[Step, Any, Ended | None]:
+    """Emit samples until the stream goes quiet (None) or ends; one sample without ``follow``."""
+    quiet = stream.policy.backstop_interval if follow else stream.policy.idle_timeout
+    while True:
+        item: StreamItem = yield from stream.do(Next(quiet))
+        if isinstance(item, Tick):
+            return None
+        if isinstance(item, Ended):
+            return item
+        payload = event_payload(item)
+        if payload is not None:
+            stream.failures = 0
+            yield from stream.do(Emit(payload))
+            if not follow:
+                return None

@@ -27,10 +27,11 @@ from airflow_provider_hfhub.hub.errors import (
     error_from_response,
     transport_error,
 )
-from airflow_provider_hfhub.hub.flows import Emit, Ended, Flow, Next, Open, Page, Send, Sleep, Step, Tick
+from airflow_provider_hfhub.hub.flows import Emit, Ended, Flow, Next, Now, Open, Page, Send, Sleep, Step, Tick
 from airflow_provider_hfhub.hub.retry import retry_kwargs
 
 T = TypeVar("T")
+_AFTER_EMIT = object()  # the consumer has taken an emitted item: answer the flow with the time then
 _QUEUE_SIZE = 1024  # events read ahead of the consumer; bounded so a fast stream cannot flood memory
 
 
@@ -214,6 +215,8 @@ class _SyncFlowIterator(Iterator[Any]):
     def __next__(self) -> Any:
         while True:
             value, error = self._pending
+            if value is _AFTER_EMIT:
+                value = (None, time.monotonic())
             try:
                 step: Step = self._flow.throw(error) if error else self._flow.send(value)
             except StopIteration as stop:
@@ -224,10 +227,10 @@ class _SyncFlowIterator(Iterator[Any]):
                 self.close()
                 raise
             if isinstance(step, Emit):
-                self._pending = (None, None)
+                self._pending = (_AFTER_EMIT, None)
                 return step.item
             try:
-                self._pending = (self._perform(step), None)
+                self._pending = ((self._perform(step), time.monotonic()), None)
             except HubError as exc:
                 self._pending = (None, exc)
 
@@ -245,6 +248,8 @@ class _SyncFlowIterator(Iterator[Any]):
             return self._stream.next(step.timeout) if self._stream else Ended()
         if isinstance(step, Sleep):
             time.sleep(step.seconds)
+            return None
+        if isinstance(step, Now):
             return None
         raise TypeError(f"unknown step {step!r}")
 
@@ -416,9 +421,10 @@ class _AsyncFlowRunner:
                 value, error = None, None
                 if isinstance(step, Emit):
                     yield step.item
+                    value = (None, time.monotonic())
                     continue
                 try:
-                    value = await self._perform(step)
+                    value = (await self._perform(step), time.monotonic())
                 except HubError as exc:
                     error = exc
         finally:
@@ -439,6 +445,8 @@ class _AsyncFlowRunner:
             return await self._stream.next(step.timeout) if self._stream else Ended()
         if isinstance(step, Sleep):
             await asyncio.sleep(step.seconds)
+            return None
+        if isinstance(step, Now):
             return None
         raise TypeError(f"unknown step {step!r}")
 

@@ -71,12 +71,11 @@ class HfSpaceStageSensor(BaseSensorOperator):
         """The same verdict as the trigger's: True at a target, raise at a failure, else False."""
         from airflow_provider_hfhub.triggers.space_watch import Progress
 
-        verdict = Progress(self._watch()).judge(runtime)
+        verdict = Progress(self._watch(), time.time()).judge(runtime, time.time())
         if verdict is None:
             return False
-        status, message = verdict
-        if status != "success":
-            raise AirflowException(message)
+        if verdict.status != "success":
+            raise AirflowException(verdict.message)
         return True
 
     def poke(self, context: Context) -> bool:

@@ -1,46 +1,39 @@
-"""Follow one Job to its end: stream its log into a logger and decide the outcome.
-
-The single implementation behind both paths: ``HfJobTrigger.run()`` awaits it on the triggerer, and
-the operator's sync path runs it with ``asyncio.run`` in the worker, so results and errors are the
-same on both. Pure async: no sync I/O here.
-"""
+"""What a Job's stages mean to a waiting task: the Job judge of the one watch loop (``watch.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hfhub.hub.errors import HubError
-from airflow_provider_hfhub.hub.models import JobInfo, LogLine
-from airflow_provider_hfhub.hub.retry import is_retryable
+from airflow_provider_hfhub.hub.models import JobInfo
 from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, job_summary
-from airflow_provider_hfhub.triggers.log_stream import LogForwarder, drain, stop
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+from airflow_provider_hfhub.triggers.watch import Verdict, Watch
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 
-# While a Job waits for hardware the log says nothing; poll its stage this often to enforce
+# While a Job waits for hardware its log says nothing: read its stage this often to enforce
 # scheduling_timeout (the stream-driven end covers RUNNING Jobs).
 SCHEDULING_POLL_SECONDS = 5.0
-# After the Job is terminal, the log stream may still be handing over its last lines: read on while
-# it makes progress, and stop once it has been quiet this long (an endless empty stream never ends).
-DRAIN_QUIET_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
 class JobWatch:
-    """What to watch for.
+    """What to watch for; the field names are ``HfJobTrigger``'s arguments.
 
-    :param execution_deadline: absolute epoch seconds (the task's execution deadline); None for none.
+    :param job_id: the Job to follow.
+    :param namespace: the user or org that owns it.
+    :param stream_logs: forward the Job's log lines into the task log.
+    :param poll_interval: seconds between backstop stage checks (the log stream ends first, normally).
     :param scheduling_timeout: seconds a Job may stay in SCHEDULING after its creation.
+    :param execution_deadline: absolute epoch seconds (the task's execution deadline); None for none.
     :param target_stages: stop as soon as the Job is in one of these (sensors); None: a terminal stage.
-    :param replay_before: lines stamped before this epoch were already shown (triggerer restart).
     """
 
     job_id: str
@@ -50,104 +43,102 @@ class JobWatch:
     scheduling_timeout: float | None = None
     execution_deadline: float | None = None
     target_stages: tuple[str, ...] | None = None
-    replay_before: float | None = None
-    max_line_length: int = 8000
+
+    def __post_init__(self) -> None:
+        if self.target_stages is not None:  # a deserialized trigger hands back a list
+            object.__setattr__(self, "target_stages", tuple(str(stage) for stage in self.target_stages))
 
 
-async def _forward(hook: HfHubHook, watch: JobWatch, emit: Callable[[LogLine], None]) -> None:
-    async for line in hook.afetch_job_logs(job_id=watch.job_id, namespace=watch.namespace, follow=True):
-        emit(line)
+@dataclass
+class JobJudge:
+    hook: HfHubHook
+    watch: JobWatch
 
+    @property
+    def what(self) -> str:
+        return f"Job {self.watch.job_id}"
 
-async def _log_tail(hook: HfHubHook, watch: JobWatch) -> list[str]:
-    """The last lines of a finished Job, for the error message when they were not streamed."""
-    lines: list[str] = []
-    with contextlib.suppress(HubError):
-        async for line in hook.afetch_job_logs(
-            job_id=watch.job_id, namespace=watch.namespace, tail=LOG_TAIL_LINES
+    @property
+    def check_at_start(self) -> bool:
+        # While the log streams, its end (confirmed by a stage check in the flow) decides.
+        watch = self.watch
+        return not watch.stream_logs or bool(watch.target_stages) or watch.scheduling_timeout is not None
+
+    async def read(self) -> JobInfo:
+        return await self.hook.ainspect_job(job_id=self.watch.job_id, namespace=self.watch.namespace)
+
+    def verdict(self, job: JobInfo, now: float) -> Verdict | None:
+        watch = self.watch
+        if watch.target_stages and str(job.stage) in watch.target_stages:
+            return Verdict("success", f"Job {job.id} is {job.stage}")
+        if job.stage is JobStage.COMPLETED:
+            return Verdict("success", f"Job {job.id} completed")
+        if job.stage.is_terminal:
+            detail = f": {job.status.message}" if job.status.message else ""
+            return Verdict("failed", f"Job {job.id} ended {job.stage}{detail}")
+        limit = self._scheduling_limit(job)
+        if limit is not None and now >= limit:
+            return Verdict(
+                "scheduling_timeout",
+                f"Job {job.id} was still waiting for {job.flavor} hardware after "
+                f"{watch.scheduling_timeout:g} s (scheduling_timeout)",
+            )
+        return None
+
+    def _scheduling_limit(self, job: JobInfo) -> float | None:
+        timeout = self.watch.scheduling_timeout
+        if timeout is None or job.stage is not JobStage.SCHEDULING or job.created_at is None:
+            return None
+        return job.created_at.timestamp() + timeout
+
+    def next_check(self, job: JobInfo | None, now: float) -> float | None:
+        limit = self._scheduling_limit(job) if job is not None else None
+        if limit is None:
+            return None
+        return min(now + SCHEDULING_POLL_SECONDS, limit)
+
+    def where(self, job: JobInfo | None) -> str:
+        return f"it is {job.stage}" if job is not None else "its stage is unknown"
+
+    async def follow_logs(self, forward: LogForwarder, wake: asyncio.Event) -> None:
+        watch = self.watch
+        async for line in self.hook.afetch_job_logs(
+            job_id=watch.job_id, namespace=watch.namespace, follow=True
         ):
-            lines.append(line.text)
-    return lines[-LOG_TAIL_LINES:]
+            forward(line)
+
+    async def conclude(self, verdict: Verdict, job: JobInfo | None, tail: list[str]) -> dict[str, Any]:
+        fields: dict[str, Any] = {"job_id": self.watch.job_id, "namespace": self.watch.namespace}
+        if job is not None:
+            fields["job"] = job_summary(job)
+        if verdict.status == "success":
+            return event(verdict.status, verdict.message, **fields)  # no log tail: it would be logged
+        if not tail and verdict.status == "failed":  # the error message needs them
+            tail = await self._log_tail()
+        return event(verdict.status, verdict.message, **fields, log_tail=tail)
+
+    async def _log_tail(self) -> list[str]:
+        """The last lines of a finished Job, for the error message when they were not streamed."""
+        lines: list[str] = []
+        with contextlib.suppress(HubError):
+            async for line in self.hook.afetch_job_logs(
+                job_id=self.watch.job_id, namespace=self.watch.namespace, tail=LOG_TAIL_LINES
+            ):
+                lines.append(line.text)
+        return lines[-LOG_TAIL_LINES:]
 
 
-def _outcome(job: JobInfo, tail: list[str]) -> dict[str, Any]:
-    summary = job_summary(job)
-    if job.stage is JobStage.COMPLETED:
-        return event("success", f"Job {job.id} completed", job=summary, log_tail=tail)
-    detail = f": {job.status.message}" if job.status.message else ""
-    return event("failed", f"Job {job.id} ended {job.stage}{detail}", job=summary, log_tail=tail)
-
-
-async def watch_job(hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any) -> dict[str, Any]:
+async def watch_job(
+    hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any, forward: LogForwarder | None = None
+) -> dict[str, Any]:
     """Follow the Job until it ends (or reaches a target stage, or a timeout); return the event payload."""
-    forward = LogForwarder(log, watch.max_line_length, watch.replay_before)
     await hook.aget_conn()  # look the connection up once, before two tasks need it
-    logs = asyncio.ensure_future(_forward(hook, watch, forward)) if watch.stream_logs else None
-    # While the log streams, its end (confirmed by a stage check in the flow) decides, so the first
-    # stage check can wait for the stream; the poll every poll_interval is only the backstop.
-    polling = logs is None or bool(watch.target_stages) or watch.scheduling_timeout is not None
-    try:
-        while True:
-            job = None
-            if polling or logs is None or logs.done():
-                try:
-                    job = await hook.ainspect_job(job_id=watch.job_id, namespace=watch.namespace)
-                except HubError as exc:
-                    if not is_retryable(exc, creates=False):
-                        return event(
-                            "error", f"Could not follow Job {watch.job_id}: {exc}",
-                            job_id=watch.job_id, namespace=watch.namespace,
-                        )  # fmt: skip
-                    log.warning("The Hub did not answer about Job %s (%s); trying again", watch.job_id, exc)
-            if job is not None:
-                if watch.target_stages and str(job.stage) in watch.target_stages:
-                    return event("success", f"Job {job.id} is {job.stage}", job=job_summary(job), log_tail=[])
-                if job.stage.is_terminal:
-                    if logs is not None:
-                        await drain(logs, forward, DRAIN_QUIET_SECONDS)
-                    tail = list(forward.tail)
-                    if not tail and job.stage is not JobStage.COMPLETED:  # the error message needs them
-                        tail = await _log_tail(hook, watch)
-                    return _outcome(job, tail)
-            now = time.time()
-            if watch.execution_deadline is not None and now >= watch.execution_deadline:
-                return event(
-                    "timeout", f"Job {watch.job_id} outlived the task's execution_timeout",
-                    job_id=watch.job_id, namespace=watch.namespace, log_tail=list(forward.tail),
-                )  # fmt: skip
-            polling = True
-            streaming = logs is not None and not logs.done()
-            wait = watch.poll_interval
-            if watch.execution_deadline is not None:
-                wait = min(wait, watch.execution_deadline - now)
-            if job is not None and job.stage is JobStage.SCHEDULING and watch.scheduling_timeout is not None:
-                created = job.created_at.timestamp() if job.created_at else now
-                if now - created >= watch.scheduling_timeout:
-                    return event(
-                        "scheduling_timeout",
-                        f"Job {job.id} was still waiting for {job.flavor} hardware after "
-                        f"{watch.scheduling_timeout:g} s (scheduling_timeout)",
-                        job=job_summary(job), log_tail=[],
-                    )  # fmt: skip
-                wait = min(
-                    wait or SCHEDULING_POLL_SECONDS,
-                    SCHEDULING_POLL_SECONDS,
-                    created + watch.scheduling_timeout - now,
-                )
-            if streaming and logs is not None:
-                # Stream-driven: the log flow ends only once the Hub reports a terminal stage.
-                await asyncio.wait({logs}, timeout=max(wait, 0.0))
-                if logs.done():
-                    _report_stream_end(logs, log, watch.job_id)
-            else:
-                await asyncio.sleep(max(wait, 0.0))
-    finally:
-        await stop(logs)
-
-
-def _report_stream_end(logs: asyncio.Future[None], log: logging.Logger | Any, job_id: str) -> None:
-    if logs.cancelled() or logs.exception() is None:
-        return
-    log.warning(
-        "Stopped streaming the log of Job %s (%s); still following its stage", job_id, logs.exception()
-    )
+    return await Watch(
+        judge=JobJudge(hook, watch),
+        forward=forward or LogForwarder(log),
+        stream_logs=watch.stream_logs,
+        poll_interval=watch.poll_interval,
+        policy=hook.stream,
+        deadline=watch.execution_deadline,
+        log=log,
+    ).run()

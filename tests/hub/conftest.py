@@ -10,7 +10,10 @@ from airflow_provider_hfhub.testing import FakeHub
 # Short waits keep the suite fast; the behaviour under test is the same.
 FAST_RETRY = RetryPolicy(max_attempts=4, initial_wait=0.05, max_wait=0.2, max_total_wait=10)
 FAST_STREAM = StreamPolicy(
-    stage_check_delays=(0.0, 0.1, 0.2, 0.4, 0.8), backstop_interval=1.0, read_timeout=5.0, idle_timeout=1.0
+    stage_checks_after_end=(0.0, 0.1, 0.3, 0.7, 1.5),
+    backstop_interval=1.0,
+    read_timeout=5.0,
+    idle_timeout=1.0,
 )
 
 

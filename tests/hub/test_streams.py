@@ -49,7 +49,7 @@ def test_malformed_event_is_skipped_not_fatal(
 
 
 def test_stalled_stream_is_reopened(fake_hub: FakeHub) -> None:
-    stream = StreamPolicy(stage_check_delays=(0.0, 0.2), backstop_interval=0.5, read_timeout=1.0)
+    stream = StreamPolicy(stage_checks_after_end=(0.0, 0.2), backstop_interval=0.5, read_timeout=1.0)
     fake_hub.inject_fault("stall_stream", path="/logs$", after_events=3, seconds=30)
     with HubClient(config_for(fake_hub, stream=stream)) as client:
         job_id = _job(fake_hub, client, "stalled", lines=LINES, line_interval=0.05)

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
+from structlog.testing import capture_logs
 
 from airflow_provider_hfhub.hub import JobStage
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
@@ -62,40 +63,43 @@ async def test_cleanup_never_cancels_the_job(hub_connection: FakeHub) -> None:
     hub_connection.finish_job(job["id"])
 
 
-class RecordingLog:
-    """A logger that keeps what it is told (stdout capture of Airflow's logging varies by version)."""
+def _rebuilt(trigger: HfJobTrigger, **changes: object) -> HfJobTrigger:
+    """The trigger as the triggerer rebuilds it, with some arguments changed."""
+    _, kwargs = trigger.serialize()
+    return roundtrip(HfJobTrigger(**{**kwargs, **changes}))
 
-    def __init__(self) -> None:
-        self.lines: list[str] = []
 
-    def info(self, message: str, *args: object) -> None:
-        self.lines.append(message % args)
-
-    warning = info
+async def _logged_lines(trigger: HfJobTrigger) -> tuple[dict, list[str]]:
+    """Run the trigger to its event; what it wrote to the task log."""
+    with capture_logs() as logged:
+        event = await first_event(trigger)
+    return event, [entry["event"] for entry in logged]
 
 
 async def test_restarted_trigger_marks_replayed_lines(hub_connection: FakeHub) -> None:
-    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-    from airflow_provider_hfhub.triggers.job_watch import JobWatch, watch_job
-    from airflow_provider_hfhub.triggers.log_stream import replay_before
-
     hub_connection.add_job_scenario("done", lines=["first", "second"])
-    trigger = roundtrip(_deferred_trigger(hub_connection, "done"))
-    log = RecordingLog()
-    assert replay_before(log, True, time.time(), "Job x") is None  # a first run marks nothing
-    # As if the triggerer died an hour after the deferral and this trigger runs again.
-    since = replay_before(log, True, time.time() - 3600, f"Job {trigger.job_id}")
-    assert since is not None and "its log is replayed from the start" in log.lines[0]
-    watch = JobWatch(job_id=trigger.job_id, namespace=trigger.namespace, poll_interval=1, replay_before=since)
-    event = await watch_job(HfHubHook(trigger.hfhub_conn_id), watch, log)
+    deferred = _deferred_trigger(hub_connection, "done")
+    # As if the triggerer died after the deferral and this trigger runs again: the Hub replays
+    # the whole log, so what it printed since the deferral may be in the task log already.
+    hub_connection.wait_for_job_stage(deferred.watch.job_id, "COMPLETED")
+    event, lines = await _logged_lines(_rebuilt(deferred, deferred_at=time.time() - 3600))
     assert event["status"] == "success"
-    assert "[replayed] first" in log.lines and "[replayed] second" in log.lines
+    assert "[replayed] first" in lines and "[replayed] second" in lines
+
+
+async def test_a_first_run_marks_nothing(hub_connection: FakeHub) -> None:
+    hub_connection.add_job_scenario("done", lines=["first", "second"])
+    deferred = _deferred_trigger(hub_connection, "done")
+    hub_connection.wait_for_job_stage(deferred.watch.job_id, "COMPLETED")
+    event, lines = await _logged_lines(roundtrip(deferred))
+    assert event["status"] == "success"
+    assert "first" in lines and "second" in lines
+    assert not any(line.startswith("[replayed]") for line in lines)
 
 
 async def test_target_stage_ends_the_wait_early(hub_connection: FakeHub) -> None:
     hub_connection.add_job_scenario("held", lines=["x"], hold=True)
-    trigger = roundtrip(_deferred_trigger(hub_connection, "held"))
-    trigger.target_stages = ["RUNNING"]
+    trigger = _rebuilt(_deferred_trigger(hub_connection, "held"), target_stages=["RUNNING"])
     event = await first_event(trigger)
     assert (event["status"], event["job"]["stage"]) == ("success", "RUNNING")
     hub_connection.finish_job(event["job"]["id"])

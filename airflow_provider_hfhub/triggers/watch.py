@@ -1,0 +1,172 @@
+"""The one watch loop behind every Job and Space wait, on the triggerer and in the worker alike.
+
+It streams the resource's logs into the task log, reads the resource's state when due, asks a
+small per-resource :class:`Judge` what that state means, and turns the outcome into a trigger
+event. ``HfJobTrigger`` / ``HfSpaceTrigger`` await it on the triggerer; the operators' sync path
+runs it with ``asyncio.run``, so results and errors are the same on both. Pure async.
+
+The drain rule (one for all): once the outcome is known, the log stream is read on until its flow
+ends or it has handed over nothing for ``DRAIN_QUIET_SECONDS`` (a running Space's run log, or a
+Job stream that stays open after the end, never ends by itself). Normally a Job's outcome comes
+from its log flow, which has already read the stream to its end, reconnects included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from airflow_provider_hfhub.hub.config import StreamPolicy
+from airflow_provider_hfhub.hub.errors import HubError
+from airflow_provider_hfhub.hub.retry import is_retryable
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+
+State = TypeVar("State")
+
+DRAIN_QUIET_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The wait is over: an event status from ``events.STATUSES`` and the message for the task log."""
+
+    status: str
+    message: str
+
+
+class Judge(Protocol[State]):
+    """What one kind of resource means: how to read it, follow its logs and judge its state."""
+
+    @property
+    def what(self) -> str:
+        """``Job 6842...`` / ``Space user/app``, for messages."""
+
+    @property
+    def check_at_start(self) -> bool:
+        """False: the log stream will say when to look (stream-driven completion)."""
+
+    async def read(self) -> State: ...
+
+    def verdict(self, state: State, now: float) -> Verdict | None:
+        """The outcome, or None to keep waiting; may be a resource's own timeout."""
+
+    def next_check(self, state: State | None, now: float) -> float | None:
+        """Epoch seconds by which the state must be read again (None: the poll interval)."""
+
+    def where(self, state: State | None) -> str:
+        """Where the resource is, in words, for a timeout message."""
+
+    async def follow_logs(self, forward: LogForwarder, wake: asyncio.Event) -> None:
+        """Forward the logs; set ``wake`` when something is worth a prompt check."""
+
+    async def conclude(self, verdict: Verdict, state: State | None, tail: list[str]) -> dict[str, Any]:
+        """The event for a verdict (fetching the log tail a failure needs when none was streamed)."""
+
+
+@dataclass
+class Watch(Generic[State]):
+    """One run of the loop; ``deadline`` is the task's execution deadline (epoch seconds)."""
+
+    judge: Judge[State]
+    forward: LogForwarder
+    stream_logs: bool
+    poll_interval: float
+    policy: StreamPolicy
+    deadline: float | None
+    log: logging.Logger | Any
+    state: State | None = None
+    prompt_checks: list[float] = field(default_factory=list)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self) -> dict[str, Any]:
+        logs = asyncio.ensure_future(self._follow_logs()) if self.stream_logs else None
+        due = self.judge.check_at_start or logs is None
+        try:
+            while True:
+                if due:
+                    outcome = await self._check(logs)
+                    if outcome is not None:
+                        return outcome
+                now = time.time()
+                if self.deadline is not None and now >= self.deadline:
+                    where = self.judge.where(self.state)
+                    verdict = Verdict(
+                        "timeout", f"{self.judge.what} outlived the task's execution_timeout; {where}"
+                    )
+                    return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+                await self._wait(logs, self._next_check(now) - now)
+                due = True
+        finally:
+            await stop(logs)
+
+    async def _check(self, logs: asyncio.Future[None] | None) -> dict[str, Any] | None:
+        """Read the state once; the event if that ends the wait."""
+        try:
+            self.state = await self.judge.read()
+        except HubError as exc:
+            if not is_retryable(exc, creates=False):
+                verdict = Verdict("error", f"Could not follow {self.judge.what}: {exc}")
+                return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+            self.log.warning("The Hub did not answer about %s (%s); trying again", self.judge.what, exc)
+            return None
+        found = self.judge.verdict(self.state, time.time())
+        if found is None:
+            return None
+        verdict = found
+        if logs is not None:
+            await drain(logs, self.forward)
+        return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+
+    def _next_check(self, now: float) -> float:
+        self.prompt_checks = [at for at in self.prompt_checks if at > now]
+        due = [now + self.poll_interval, *self.prompt_checks[:1]]
+        own = self.judge.next_check(self.state, now)
+        due += [at for at in (own, self.deadline) if at is not None]
+        return min(due)
+
+    async def _wait(self, logs: asyncio.Future[None] | None, seconds: float) -> None:
+        """Wait until a check is due or something worth one happens (a stream ended, the app spoke)."""
+        waiter = asyncio.ensure_future(self.wake.wait())
+        try:
+            watched: set[asyncio.Future[Any]] = {waiter}
+            if logs is not None and not logs.done():
+                watched.add(logs)
+            await asyncio.wait(watched, timeout=max(seconds, 0.0))
+        finally:
+            waiter.cancel()
+        if self.wake.is_set():  # a stream ended or the app spoke: check now, then on the schedule
+            self.wake.clear()
+            now = time.time()
+            self.prompt_checks = [now + offset for offset in self.policy.stage_checks_after_end[1:]]
+
+    async def _follow_logs(self) -> None:
+        try:
+            await self.judge.follow_logs(self.forward, self.wake)
+        except HubError as exc:
+            self.log.warning(
+                "Stopped streaming the log of %s (%s); still following its stage", self.judge.what, exc
+            )
+        finally:
+            self.wake.set()
+
+
+async def drain(logs: asyncio.Future[None], forward: LogForwarder) -> None:
+    """Read on after the outcome, by the module's drain rule."""
+    while not logs.done():
+        before = forward.count
+        await asyncio.wait({logs}, timeout=DRAIN_QUIET_SECONDS)
+        if forward.count == before:
+            return
+
+
+async def stop(task: asyncio.Future[Any] | None) -> None:
+    """Cancel a child task and wait for it, without absorbing a cancellation aimed at the caller."""
+    if task is None:
+        return
+    task.cancel()
+    await asyncio.wait({task})  # raises CancelledError only when the caller itself is cancelled
+    if not task.cancelled():
+        task.exception()  # retrieved: a failure here was reported where it happened

@@ -1,0 +1,319 @@
+"""The log flows without a server: scripted connections and a scripted clock in, steps out.
+
+``World`` plays the runner: it answers each step the way a transport would, moving a fake clock
+by what a real wait would take, so a test states the Hub's behaviour and checks what the flow did.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from httpx_sse import ServerSentEvent
+
+from airflow_provider_hfhub.hub import calls
+from airflow_provider_hfhub.hub.config import StreamPolicy
+from airflow_provider_hfhub.hub.errors import HubTransportError, ServerError
+from airflow_provider_hfhub.hub.flows import (
+    Emit,
+    Ended,
+    Flow,
+    Next,
+    Now,
+    Open,
+    Page,
+    Send,
+    Sleep,
+    Tick,
+    job_logs,
+    job_metrics,
+    paginate,
+    space_logs,
+)
+from airflow_provider_hfhub.hub.models import JobInfo
+
+POLICY = StreamPolicy(
+    stage_checks_after_end=(0.0, 1.0, 2.0),
+    backstop_interval=30.0,
+    max_reconnects=3,
+    reconnect_wait=1.0,
+    max_reconnect_wait=4.0,
+    idle_timeout=5.0,
+)
+LOGS, INSPECT = calls.job_logs("j1", "me"), calls.inspect_job("j1", "me")
+
+
+def line(text: str, second: int = 0) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps({"data": text, "timestamp": f"2026-01-01T00:00:{second:02d}Z"}))
+
+
+KEEPALIVE = ServerSentEvent(data="")
+DROP = Ended(httpx.ReadError("connection reset"))
+
+
+@dataclass
+class World:
+    """The Hub as the flow sees it.
+
+    :param connections: per opened connection, what it delivers in order: events, pauses (float
+        seconds of silence), ``Ended``; past the end the connection stays open and silent.
+    :param stage_at: the Job's stage at a given time.
+    :param open_errors: errors raised by the first ``Open`` steps, one each.
+    """
+
+    connections: list[list[Any]]
+    stage_at: Callable[[float], str] = lambda now: "RUNNING"
+    open_errors: list[BaseException] = field(default_factory=list)
+    now: float = 100.0
+    steps: list[Any] = field(default_factory=list)
+    emitted: list[Any] = field(default_factory=list)
+    checks: list[float] = field(default_factory=list)
+    _pending: list[Any] = field(default_factory=list)
+
+    def run(self, flow: Flow[Any], max_steps: int = 10_000) -> Any:
+        answer: Any = None
+        error: BaseException | None = None
+        for _ in range(max_steps):
+            try:
+                step = flow.throw(error) if error else flow.send(answer)
+            except StopIteration as stop:
+                return stop.value
+            self.steps.append(step)
+            answer, error = None, None
+            try:
+                answer = (self.perform(step), self.now)
+            except Exception as exc:
+                error = exc
+        raise AssertionError(f"the flow did not end within {max_steps} steps")
+
+    def perform(self, step: Any) -> Any:
+        if isinstance(step, Open):
+            if self.open_errors:
+                raise self.open_errors.pop(0)
+            self._pending = list(self.connections.pop(0)) if self.connections else []
+            return None
+        if isinstance(step, Next):
+            return self.next(step.timeout)
+        if isinstance(step, Send):
+            self.checks.append(self.now)
+            stage = self.stage_at(self.now)
+            return JobInfo.from_json({"id": "j1", "status": {"stage": stage}}, endpoint="https://hub")
+        if isinstance(step, Sleep):
+            assert step.seconds >= 0
+            self.now += step.seconds
+            return None
+        if isinstance(step, Emit):
+            self.emitted.append(step.item)
+            return None
+        if isinstance(step, Now | Page):
+            return None
+        raise AssertionError(f"unexpected step {step!r}")
+
+    def next(self, timeout: float) -> Any:
+        assert timeout >= 0
+        while self._pending and isinstance(self._pending[0], float):
+            pause = self._pending[0]
+            if pause > timeout:
+                self._pending[0] = pause - timeout
+                self.now += timeout
+                return Tick()
+            self.now += pause
+            timeout -= pause
+            self._pending.pop(0)
+        if not self._pending:
+            self.now += timeout
+            return Tick()
+        return self._pending.pop(0)
+
+    def texts(self) -> list[str]:
+        return [item.text for item in self.emitted]
+
+
+def follow(world: World, policy: StreamPolicy = POLICY, logs: calls.Call[Any] = LOGS) -> None:
+    world.run(job_logs(logs, INSPECT, follow=True, policy=policy))
+
+
+def done_after(when: float) -> Callable[[float], str]:
+    return lambda now: "COMPLETED" if now >= when else "RUNNING"
+
+
+def test_a_closed_stream_is_confirmed_by_the_stage_on_the_policy_schedule() -> None:
+    # The Hub closes the stream at 100 s; its stage flips 1.5 s later (the lag).
+    world = World([[line("a"), line("b"), Ended()]], stage_at=done_after(101.5))
+    follow(world)
+    assert world.texts() == ["a", "b"]
+    assert world.checks == [100.0, 101.0, 102.0]  # 0, 1, 2 s after the close, then it is over
+
+
+def test_the_job_started_banner_is_not_a_log_line() -> None:
+    world = World([[line("===== Job started at 2026"), line("a"), Ended()]], stage_at=done_after(0))
+    follow(world)
+    assert world.texts() == ["a"]
+
+
+def test_a_drop_reconnects_and_skips_the_replayed_prefix() -> None:
+    replay = [line("a", 1), line("b", 2)]
+    world = World(
+        [[*replay, DROP], [*replay, line("c", 3), Ended()]],
+        stage_at=done_after(0),
+    )
+    follow(world)
+    assert world.texts() == ["a", "b", "c"]
+    assert [s.seconds for s in world.steps if isinstance(s, Sleep)] == [1.0]
+
+
+def test_repeated_drops_on_a_quiet_job_never_give_up_while_each_connection_is_healthy() -> None:
+    # Each connection replays the banner (an event: the connection is healthy), then drops.
+    # More drops than max_reconnects: a healthy reconnect ends the run of failures.
+    banner = line("===== Job started", 0)
+    drops = [[banner, DROP] for _ in range(POLICY.max_reconnects * 3)]
+    world = World([*drops, [banner, line("done", 5), Ended()]], stage_at=done_after(0))
+    follow(world)
+    assert world.texts() == ["done"]
+    assert {s.seconds for s in world.steps if isinstance(s, Sleep)} == {1.0}  # never backed off further
+
+
+def test_connections_that_break_before_any_event_give_up_after_max_reconnects() -> None:
+    world = World([[DROP] for _ in range(10)])
+    with pytest.raises(HubTransportError, match="broke 4 times in a row"):
+        follow(world)
+    waits = [s.seconds for s in world.steps if isinstance(s, Sleep)]
+    assert waits == [1.0, 2.0, 4.0]  # doubling, capped by max_reconnect_wait
+
+
+def test_failed_opens_back_off_then_succeed() -> None:
+    errors: list[BaseException] = [ServerError("bad gateway", status_code=502) for _ in range(2)]
+    world = World([[line("a"), Ended()]], stage_at=done_after(0), open_errors=errors)
+    follow(world)
+    assert world.texts() == ["a"]
+    assert [s.seconds for s in world.steps if isinstance(s, Sleep)] == [1.0, 2.0]
+
+
+def test_a_reconnection_gets_half_an_interval_before_the_backstop_fires() -> None:
+    # Silent from 100 s, dropped at 125 s, reopened at 126 s: a fresh connection first replays the
+    # history, so the backstop waits at least half an interval after it (141 s), not until 130 s.
+    world = World([[KEEPALIVE, 25.0, DROP], [*[KEEPALIVE, 10.0] * 10]], stage_at=done_after(0))
+    follow(world)
+    assert world.checks == [141.0]
+
+
+def test_a_silent_open_stream_is_checked_by_the_backstop() -> None:
+    # Keep-alives only, forever; the Job ends at 170 s: the backstop (30 s) finds it, then drains.
+    world = World([[line("a"), *[KEEPALIVE, 10.0] * 100]], stage_at=done_after(170.0))
+    follow(world)
+    assert world.texts() == ["a"]
+    gaps = [round(b - a, 6) for a, b in zip(world.checks, world.checks[1:], strict=False)]
+    assert world.checks[0] == pytest.approx(130.0) and set(gaps) == {30.0}
+    assert world.checks[-1] >= 170.0
+
+
+def test_lines_delay_the_backstop() -> None:
+    # A line every 10 s: never 30 s of silence, so no stage check until the stream closes.
+    talk = [item for i in range(10) for item in (10.0, line(f"l{i}", i))]
+    world = World([[*talk, Ended()]], stage_at=done_after(0))
+    follow(world)
+    assert world.checks == [200.0]
+
+
+def test_after_the_backstop_sees_the_end_the_stream_is_drained_until_idle() -> None:
+    world = World([[line("a"), 33.0, line("late"), KEEPALIVE, 1.0, KEEPALIVE]], stage_at=done_after(0))
+    follow(world)
+    assert world.texts() == ["a", "late"]
+    # 30 s after "a", the check finds the Job over; the drain reads "late" at 133 and the
+    # keep-alives, then stops after 5 s of silence.
+    assert world.checks == [130.0] and world.now == pytest.approx(134.0 + POLICY.idle_timeout)
+
+
+def test_a_drop_during_the_final_drain_loses_no_line() -> None:
+    world = World(
+        [[line("a", 1), 33.0, DROP], [line("a", 1), line("b", 2), Ended()]],
+        stage_at=done_after(0),
+    )
+    follow(world)
+    assert world.texts() == ["a", "b"]
+
+
+def test_a_stream_closed_before_the_stage_flips_is_reopened() -> None:
+    # The stream closes but the Job is still RUNNING past the whole schedule: read it again.
+    world = World([[line("a", 1), Ended()], [line("a", 1), line("b", 2), Ended()]], stage_at=done_after(110))
+    follow(world)
+    assert world.texts() == ["a", "b"]
+
+
+def test_malformed_events_are_skipped_but_keep_their_place_in_the_replay() -> None:
+    bad = ServerSentEvent(data="{not json")
+    world = World(
+        [[line("a", 1), bad, DROP], [line("a", 1), bad, line("b", 2), Ended()]],
+        stage_at=done_after(0),
+    )
+    follow(world)
+    assert world.texts() == ["a", "b"]
+
+
+def test_after_a_tail_the_replay_resumes_after_the_last_line_shown() -> None:
+    tailed = calls.job_logs("j1", "me", tail=2)
+    world = World(
+        [
+            [line("c", 3), line("d", 4), DROP],
+            [line("a", 1), line("b", 2), line("c", 3), line("d", 4), line("e", 5), Ended()],
+        ],
+        stage_at=done_after(0),
+    )
+    follow(world, logs=tailed)
+    assert world.texts() == ["c", "d", "e"]
+    opens = [s.call for s in world.steps if isinstance(s, Open)]
+    assert opens[0].params == (("tail", "2"),) and opens[1].params == ()
+
+
+def test_without_follow_the_stream_is_read_until_idle_and_the_stage_never_asked() -> None:
+    world = World([[line("a"), line("b"), 1.0, KEEPALIVE]])
+    world.run(job_logs(LOGS, INSPECT, follow=False, policy=POLICY))
+    assert world.texts() == ["a", "b"] and world.checks == []
+
+
+def test_the_flow_never_reads_a_clock_of_its_own() -> None:
+    # Every wait the flow asks for is derived from the times the runner reported: with the clock
+    # jumped far ahead between steps, the flow asks for no wait at all instead of a stale one.
+    world = World([[line("a"), *[KEEPALIVE, 10.0] * 10]], stage_at=done_after(0), now=1e9)
+    follow(world)
+    nexts = [s.timeout for s in world.steps if isinstance(s, Next)]
+    assert max(nexts) <= POLICY.backstop_interval
+
+
+def test_space_logs_follow_through_drops_until_the_hub_closes_the_stream() -> None:
+    world = World([[line("build 1", 1), DROP], [line("build 1", 1), line("build 2", 2), Ended()]])
+    world.run(space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
+    assert world.texts() == ["build 1", "build 2"]
+
+
+def test_space_logs_while_following_silence_is_not_an_end() -> None:
+    world = World([[line("a", 1), 200.0, line("b", 2), Ended()]])
+    world.run(space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
+    assert world.texts() == ["a", "b"]
+
+
+def test_metrics_stop_when_the_hub_says_the_job_is_over() -> None:
+    world = World([[ServerSentEvent(data=json.dumps({"cpu_usage_pct": 5}))]], open_errors=[])
+    world.open_errors = []
+    world.connections.append([])
+    world.stage_at = done_after(0)
+    world.run(job_metrics(calls.job_metrics("j1", "me"), INSPECT, follow=True, policy=POLICY))
+    assert world.emitted == [{"cpu_usage_pct": 5}]
+
+
+def test_pagination_follows_next_links() -> None:
+    pages = iter([([1, 2], "/api/jobs/me?cursor=2"), ([3], None)])
+    flow = paginate(calls.Call("GET", "/api/jobs/me", lambda data, endpoint: data))
+    step = flow.send(None)
+    sent = []
+    try:
+        while True:
+            sent.append(step.call.url_path)
+            step = flow.send((next(pages), 0.0))
+    except StopIteration as stop:
+        assert stop.value == [1, 2, 3]
+    assert sent == ["/api/jobs/me", "/api/jobs/me?cursor=2"]
