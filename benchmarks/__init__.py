@@ -10,6 +10,8 @@ also runs alone with its size argument:
 - ``parse_cost``: operator import time over ``airflow.sdk``, DagBag parse (``--samples 10``);
 - ``worker_time``: worker-slot seconds of a Job, deferrable vs sync (``--seconds 60``).
 
-The fake Hub runs in its own process on loopback (``benchmarks._fake_hub``); each competitor in
-a fresh interpreter (``benchmarks._follow``). Benchmarks, not tests: nothing here asserts a time.
+The fake Hub runs as shipped, in its own process on loopback
+(``python -m airflow_provider_hfhub.testing.fake_hub``); each competitor in a fresh interpreter
+(``benchmarks._follow``). They measure the code as shipped: nothing patches the provider.
+Benchmarks, not tests: nothing here asserts a time.
 """

@@ -2,11 +2,16 @@
 
 Order: fleet (100 and 1,000 Jobs), detection with worker time alongside (both mostly wait on
 the clock), throughput, parse cost. Progress goes to stderr; stdout gets the JSON alone.
+
+``make bench`` passes no arguments; the environment sets the same two options there:
+``BENCH_QUICK=1`` (small sizes, a smoke run of a few minutes) and ``BENCH_ONLY=a,b`` (a subset),
+e.g. ``BENCH_QUICK=1 BENCH_ONLY=throughput make bench``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -16,26 +21,13 @@ from typing import Any
 from benchmarks import detection, fleet, parse_cost, throughput, worker_time
 from benchmarks._common import machine, print_json, progress
 
-FULL: dict[str, dict[str, Any]] = {
-    "fleet": {"jobs": (100, 1000), "seconds": 30.0},
-    "detection": {"repetitions": 50},
-    "worker_time": {"seconds": 60.0},
-    "throughput": {"lines": 200_000},
-    "parse_cost": {"samples": 10},
-}
-QUICK: dict[str, dict[str, Any]] = {
-    "fleet": {"jobs": (20, 100), "seconds": 10.0},
-    "detection": {"repetitions": 10},
-    "worker_time": {"seconds": 10.0},
-    "throughput": {"lines": 20_000},
-    "parse_cost": {"samples": 3},
-}
-RUNNERS: dict[str, Callable[..., dict[str, Any]]] = {
-    "fleet": fleet.run,
-    "detection": detection.run,
-    "worker_time": worker_time.run,
-    "throughput": throughput.run,
-    "parse_cost": parse_cost.run,
+# name: (the benchmark, its full sizes, its quick sizes)
+PLAN: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, Any]]] = {
+    "fleet": (fleet.run, {"jobs": (100, 1000), "seconds": 30.0}, {"jobs": (20, 100), "seconds": 10.0}),
+    "detection": (detection.run, {"repetitions": 50}, {"repetitions": 10}),
+    "worker_time": (worker_time.run, {"seconds": 60.0}, {"seconds": 10.0}),
+    "throughput": (throughput.run, {"lines": 200_000}, {"lines": 20_000}),
+    "parse_cost": (parse_cost.run, {"samples": 10}, {"samples": 3}),
 }
 
 
@@ -53,10 +45,10 @@ def _targets(results: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _guarded(name: str, sizes: dict[str, Any]) -> dict[str, Any]:
+def _guarded(name: str, quick: bool) -> dict[str, Any]:
+    runner, full_sizes, quick_sizes = PLAN[name]
     try:
-        result: dict[str, Any] = RUNNERS[name](**sizes)
-        return result
+        return runner(**(quick_sizes if quick else full_sizes))
     except Exception as exc:  # one broken benchmark must not lose the others' figures
         progress(f"{name} failed: {exc!r}")
         return {"benchmark": name, "error": repr(exc)}
@@ -64,11 +56,19 @@ def _guarded(name: str, sizes: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", default="", help=f"comma-separated subset of {', '.join(RUNNERS)}")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        default=os.environ.get("BENCH_QUICK", "") not in ("", "0"),
+        help="small sizes, for a smoke run (or BENCH_QUICK=1)",
+    )
+    parser.add_argument(
+        "--only",
+        default=os.environ.get("BENCH_ONLY", ""),
+        help=f"comma-separated subset of {', '.join(PLAN)} (or BENCH_ONLY)",
+    )
     args = parser.parse_args(argv)
-    plan = QUICK if args.quick else FULL
-    chosen = [n for n in RUNNERS if not args.only or n in args.only.split(",")]
+    chosen = [n for n in PLAN if not args.only or n in args.only.split(",")]
     started = time.time()
     results: dict[str, Any] = {}
     for name in chosen:
@@ -76,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
             continue  # runs alongside detection
         if name == "detection" and "worker_time" in chosen:
             with ThreadPoolExecutor(max_workers=1) as pool:
-                beside = pool.submit(_guarded, "worker_time", plan["worker_time"])
-                results["detection"] = _guarded("detection", plan["detection"])
+                beside = pool.submit(_guarded, "worker_time", args.quick)
+                results["detection"] = _guarded("detection", args.quick)
                 results["worker_time"] = beside.result()
             continue
-        results[name] = _guarded(name, plan[name])
+        results[name] = _guarded(name, args.quick)
     print_json(
         {
             "machine": machine(),

@@ -95,12 +95,15 @@ def stop_process(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
 
 
 class FakeHubProcess:
-    """The fake Hub served by its own interpreter on loopback (``python -m benchmarks._fake_hub``)."""
+    """The fake Hub as shipped, served by its own interpreter on loopback.
+
+    ``python -m airflow_provider_hfhub.testing.fake_hub``: its first stdout line is the URL.
+    """
 
     def __init__(self, stage_lag: float, keepalive_interval: float = 15.0) -> None:
         self.proc = subprocess.Popen(
             [
-                PYTHON, "-m", "benchmarks._fake_hub", "--host", "127.0.0.1",
+                PYTHON, "-m", "airflow_provider_hfhub.testing.fake_hub", "--host", "127.0.0.1",
                 "--port", "0", "--stage-lag", str(stage_lag), "--keepalive-interval", str(keepalive_interval),
             ],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=ROOT,

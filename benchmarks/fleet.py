@@ -151,7 +151,6 @@ def run_one(
     seconds: float,
     rate: float,
     poll_interval: float,
-    what_if: str = "",
 ) -> dict[str, Any]:
     per_job = max(1, round(seconds * rate))
     scenarios = [
@@ -165,8 +164,6 @@ def run_one(
     # The poller starts each Job's checks at a random phase: in lock-step, 1,000 requests every 5 s
     # queue in httpx's 100-connection pool, whose O(queued x connections) scans then stall the loop.
     args = ["--interval", str(POLLER_INTERVAL), "--random-phase"] if mode == "poller" else []
-    if mode == "ours" and what_if:
-        args += ["--what-if", what_if]
     progress(f"fleet: {mode}, {n} Jobs x {seconds:g} s at {rate:g} lines/s")
     result, hub_jobs, requests = follow_jobs(
         hub, mode, scenarios, timeout=seconds + 45, poll_interval=poll_interval, extra_args=args
@@ -222,15 +219,12 @@ def run(
     stage_lag: float = 1.0,
     poll_interval: float = 60.0,
     competitors: Sequence[str] = COMPETITORS,
-    what_if: str = "",
 ) -> dict[str, Any]:
     started = time.time()
     sizes: dict[str, Any] = {}
     with fake_hub(stage_lag=stage_lag) as hub:
         for n in jobs:
-            figures = {
-                mode: run_one(hub, mode, n, seconds, rate, poll_interval, what_if) for mode in competitors
-            }
+            figures = {mode: run_one(hub, mode, n, seconds, rate, poll_interval) for mode in competitors}
             entry: dict[str, Any] = {"competitors": figures}
             if "ours" in figures:
                 entry["ratios"] = {
@@ -276,17 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage-lag", type=float, default=1.0)
     parser.add_argument("--poll-interval", type=float, default=60.0, help="HfJobTrigger's poll_interval")
     parser.add_argument("--competitors", default=",".join(COMPETITORS))
-    parser.add_argument(
-        "--what-if",
-        default="",
-        help="patch ours in its process to measure a proposed fix (see benchmarks._follow)",
-    )
     args = parser.parse_args(argv)
     print_json(
         run(
             jobs=args.jobs or [100, 1000], seconds=args.seconds, rate=args.rate, stage_lag=args.stage_lag,
             poll_interval=args.poll_interval, competitors=[c for c in args.competitors.split(",") if c],
-            what_if=args.what_if,
         )
     )  # fmt: skip
     return 0

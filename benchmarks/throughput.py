@@ -30,9 +30,7 @@ COMPETITORS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def run(
-    lines: int = 200_000, competitors: Sequence[str] = tuple(COMPETITORS), what_if: str = ""
-) -> dict[str, Any]:
+def run(lines: int = 200_000, competitors: Sequence[str] = tuple(COMPETITORS)) -> dict[str, Any]:
     started = time.time()
     scenario = {
         "name": f"throughput-{lines}",
@@ -44,8 +42,6 @@ def run(
     with fake_hub(stage_lag=1.0) as hub:
         for name in competitors:
             mode, args = COMPETITORS[name]
-            if mode == "ours" and what_if:
-                args = [*args, "--what-if", what_if]
             progress(f"throughput: {name}, {lines} lines")
             result, _, _ = follow_jobs(hub, mode, [scenario], timeout=600, extra_args=args)
             if "--no-log" in args:
@@ -103,12 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--lines", type=int, default=200_000)
     parser.add_argument("--competitors", default=",".join(COMPETITORS))
-    parser.add_argument(
-        "--what-if", default="", help="patch ours to measure a proposed fix (see benchmarks._follow)"
-    )
     args = parser.parse_args(argv)
     competitors = [c for c in args.competitors.split(",") if c]
-    print_json(run(lines=args.lines, competitors=competitors, what_if=args.what_if))
+    print_json(run(lines=args.lines, competitors=competitors))
     return 0
 
 

@@ -1,7 +1,8 @@
 """Worker time: how long a 60 s Job holds a worker slot, deferrable vs sync.
 
 Each path runs in its own interpreter (both at once, each against its own Job on the fake Hub),
-the way ``tests/airflow_support.py`` runs operators: ``HfRunJobOperator.execute(context)``;
+the way ``tests/airflow_support.py`` runs operators (its task instance, its trigger round trip):
+``HfRunJobOperator.execute(context)``;
 deferrable, it raises ``TaskDeferred`` and the trigger is rebuilt from ``serialize()`` and run to
 its event (the triggerer's share, not the worker's), then ``execute_complete(context, event)``.
 Worker-slot seconds: sync, the whole ``execute``; deferrable, ``execute`` until ``TaskDeferred``
@@ -21,9 +22,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any
 
 from benchmarks._common import (
     PYTHON,
@@ -41,22 +40,6 @@ from benchmarks._common import (
 RATE = 2.0  # lines per second, as in the fleet
 
 
-@dataclass
-class TaskInstance:
-    """The task instance fields the operator reads, and an XCom store."""
-
-    dag_id: str = "bench"
-    task_id: str = "train"
-    run_id: str = "manual__2026-01-01T00:00:00+00:00"
-    map_index: int = -1
-    try_number: int = 1
-    start_date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    xcoms: dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcoms[key] = value
-
-
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -66,10 +49,10 @@ def child(path: str, scenario: str) -> dict[str, Any]:
     """Run one task on ``path`` (``sync`` or ``deferrable``) and time its worker-slot share."""
     from airflow.providers.common.compat.sdk import TaskDeferred
     from airflow.sdk.log import configure_logging, reset_logging
-    from airflow.sdk.serde import deserialize, serialize
 
     from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
     from benchmarks._follow import CountingSink
+    from tests.airflow_support import TaskInstance, context_for, first_event, roundtrip
 
     sink = CountingSink({0: 10**6})
     reset_logging()
@@ -78,7 +61,7 @@ def child(path: str, scenario: str) -> dict[str, Any]:
         task_id="train", image="python:3.12", command=["python", "train.py"],
         labels={"fake-scenario": scenario}, deferrable=path == "deferrable",
     )  # fmt: skip
-    context: dict[str, Any] = {"ti": TaskInstance()}
+    context = context_for(TaskInstance(dag_id="bench"))
     out: dict[str, Any] = {"path": path}
     t0, c0 = time.perf_counter(), _cpu()
     try:
@@ -87,17 +70,7 @@ def child(path: str, scenario: str) -> dict[str, Any]:
         out.update(worker_s=t1 - t0, worker_cpu_s=c1 - c0, task_starts=1, stage=result["stage"])
     except TaskDeferred as deferred:
         t1, c1 = time.perf_counter(), _cpu()
-        classpath, kwargs = deferred.trigger.serialize()
-        module, _, name = classpath.rpartition(".")
-        kwargs = cast("dict[str, Any]", deserialize(serialize(kwargs)))
-        trigger = getattr(__import__(module, fromlist=[name]), name)(**kwargs)
-
-        async def first_event() -> dict[str, Any]:
-            async for event in trigger.run():
-                return dict(event.payload)
-            raise RuntimeError("the trigger ended without an event")
-
-        event = asyncio.run(first_event())
+        event = asyncio.run(first_event(roundtrip(deferred.trigger)))
         t2, c2 = time.perf_counter(), _cpu()
         result = getattr(operator, deferred.method_name)(context, event=event)
         t3, c3 = time.perf_counter(), _cpu()

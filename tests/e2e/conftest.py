@@ -7,7 +7,6 @@ Every test here carries the ``e2e`` marker: ``pytest -m e2e`` runs them, ``-m "n
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,7 +37,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
     """The session's Airflow deployment; stopped (every process group, by id) even if a test fails."""
     home = tmp_path_factory.mktemp("airflow-e2e")
-    deployment = AirflowDeployment(home, breaks=os.environ.get("E2E_BREAK", ""))
+    deployment = AirflowDeployment(home)
     print(f"\ne2e AIRFLOW_HOME: {home}", file=sys.stderr)
     try:
         deployment.start()

@@ -26,7 +26,6 @@ import httpx
 
 E2E_DIR = Path(__file__).resolve().parent
 DAGS_DIR = E2E_DIR / "dags"
-BREAKAGE_DIR = E2E_DIR / "breakage"
 VENV_BIN = Path(sys.executable).parent
 AIRFLOW = str(VENV_BIN / "airflow")
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -228,7 +227,7 @@ class AirflowApi:
 class AirflowDeployment:
     """Airflow 3 as separate processes in a temporary ``AIRFLOW_HOME``, pointed at a fake Hub."""
 
-    def __init__(self, home: Path, breaks: str = "") -> None:
+    def __init__(self, home: Path) -> None:
         self.home = home
         self.procs_dir = home / "procs"
         self.logs_dir = home / "logs"
@@ -240,7 +239,6 @@ class AirflowDeployment:
         from cryptography.fernet import Fernet
 
         self.fernet_key = Fernet.generate_key().decode()
-        self.breaks = breaks
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.starts: dict[str, int] = {}
         self.hub_proc: subprocess.Popen[str] | None = None
@@ -260,7 +258,6 @@ class AirflowDeployment:
         env.update(
             {
                 "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-                "PYTHONPATH": str(BREAKAGE_DIR),
                 "PYTHONUNBUFFERED": "1",
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
@@ -291,8 +288,6 @@ class AirflowDeployment:
                 "E2E_JOB_SECRET": self.job_secret,
             }
         )
-        if self.breaks:
-            env["E2E_BREAK"] = self.breaks
         return env
 
     # -- processes -----------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""Jobs routes: ``/api/whoami-v2``, ``/api/jobs/...`` and ``/api/scheduled-jobs/...`` (reference §2-3)."""
+"""Jobs routes: ``/api/whoami-v2``, ``/api/jobs/...`` and ``/api/scheduled-jobs/...``.
+
+See docs/hub-api.md#whoami, #jobs-endpoints and #scheduled-jobs.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Spaces routes: ``/api/spaces/{ns}/{name}/...`` runtime management and logs (reference §4)."""
+"""Spaces routes: ``/api/spaces/{ns}/{name}/...`` runtime management and logs.
+
+See docs/hub-api.md#spaces-endpoints.
+"""
 
 from __future__ import annotations
 

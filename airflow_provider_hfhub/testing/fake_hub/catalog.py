@@ -40,7 +40,7 @@ SPACE_FLAVORS = tuple(h[0] for h in _HARDWARE if not h[0].startswith(("cpu-perfo
 
 
 def hardware_list(names: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Return the catalog entries for ``names`` in the Hub's JSON shape (reference §3.9)."""
+    """Return the catalog entries for ``names`` in the Hub's JSON shape (docs/hub-api.md#hardware)."""
     out = []
     for name, pretty, cpu, ram, acc, cost in _HARDWARE:
         if name not in names:

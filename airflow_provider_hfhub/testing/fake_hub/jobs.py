@@ -1,7 +1,7 @@
 """Jobs: their stored form, their JSON shape, and the two ways they run (scenario or local process).
 
 A Job's *work* ends when its last log line is written (the log stream closes then); its *stage*
-turns terminal ``stage_lag`` seconds later, as on the real Hub (reference §3.6).
+turns terminal ``stage_lag`` seconds later, as on the real Hub (docs/hub-api.md#job-logs).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ class Job:
             self.end_work()
 
     def to_json(self, user: str) -> dict[str, Any]:
-        """Render the Job object exactly as ``JobInfo(**json)`` reads it (reference §3.4)."""
+        """Render the Job object exactly as ``JobInfo(**json)`` reads it (docs/hub-api.md#job-object)."""
         spec = self.spec
         body: dict[str, Any] = {
             "id": self.id,

@@ -75,7 +75,7 @@ class Space:
             self.run_log.close()
 
     def runtime(self) -> dict[str, Any]:
-        """Render the runtime object as ``SpaceRuntime`` reads it (reference §4.3)."""
+        """Render the runtime object as ``SpaceRuntime`` reads it (docs/hub-api.md#space-runtime)."""
         stage = self.reported_stage()
         body: dict[str, Any] = {
             "stage": stage,

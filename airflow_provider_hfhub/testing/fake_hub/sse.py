@@ -1,7 +1,7 @@
 """Server-sent event bodies: replay a log from the start, then follow it with keep-alives.
 
 Every connection replays the full history because the official client de-duplicates by
-position (it skips the first N ``data: {`` events on reconnect, reference §3.5).
+position (it skips the first N ``data: {`` events on reconnect, docs/hub-api.md#log-streams).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.responses import StreamingResponse
 from .state import LogBuffer
 
 JOB_KEEPALIVE = b": keep-alive\n\n"
-# Spaces send keep-alives as empty ``data:`` events, not comments (reference §4.4).
+# Spaces send keep-alives as empty ``data:`` events, not comments (docs/hub-api.md#space-logs).
 SPACE_KEEPALIVE = b"data:\n\n"
 
 

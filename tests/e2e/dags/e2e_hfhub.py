@@ -3,9 +3,6 @@
 The fake Hub scenario of a Job comes from the run's conf (``{"scenario": ...}``) through the Job's
 environment (``FAKE_HUB_SCENARIO``); the Space from ``{"repo_id": ...}``. The Job secret comes from the
 environment of the Airflow processes (``E2E_JOB_SECRET``), so it is in neither this file nor the DB.
-
-``E2E_BREAK`` (comma-separated) swaps in deliberately broken copies of the operator and trigger from
-``tests/e2e/breakage/e2e_broken.py``: only to show that a scenario fails when its behaviour breaks.
 """
 
 from __future__ import annotations
@@ -18,14 +15,6 @@ from airflow.sdk import DAG
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.operators.spaces import HfRestartSpaceOperator
 
-BREAKS = {name for name in os.environ.get("E2E_BREAK", "").split(",") if name}
-if BREAKS:
-    from e2e_broken import broken_job_operator  # on PYTHONPATH in the e2e deployment only
-
-    JobOperator = broken_job_operator(BREAKS)
-else:
-    JobOperator = HfRunJobOperator
-
 JOB = {
     "image": "python:3.12",
     "command": ["python", "-c", "print('e2e')"],
@@ -36,7 +25,7 @@ JOB = {
 
 def job_dag(dag_id: str, **task_kwargs: object) -> DAG:
     with DAG(dag_id, start_date=datetime(2026, 1, 1), schedule=None, catchup=False, tags=["e2e"]) as dag:
-        JobOperator(task_id="job", **{**JOB, **task_kwargs})
+        HfRunJobOperator(task_id="job", **{**JOB, **task_kwargs})
     return dag
 
 
