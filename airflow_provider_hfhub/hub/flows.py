@@ -1,7 +1,8 @@
 """Multi-step Hub conversations as generators: pagination and following log streams.
 
 A flow yields steps (send this call, open that stream, give me the next event, sleep, emit this
-item) and receives their results; it never does I/O itself. The sync and async clients each run
+item) and receives ``(result, now)`` for each, ``now`` being the runner's monotonic clock read
+right after the step; it never does I/O itself. The sync and async clients each run
 the same flows with their own transport, so both behave identically. No Airflow imports here.
 """
 
@@ -79,13 +80,18 @@ class Sleep:
 
 
 @dataclass(frozen=True)
+class Now:
+    """Ask the runner for the time (monotonic seconds); no I/O."""
+
+
+@dataclass(frozen=True)
 class Emit(Generic[Item]):
     """Hand one item to the consumer of the flow."""
 
     item: Item
 
 
-Step = Send[Any] | Page[Any] | Open | Next | Sleep | Emit[Any]
+Step = Send[Any] | Page[Any] | Open | Next | Sleep | Now | Emit[Any]
 Flow = Generator[Step, Any, T]
 # What the transports hand back for Next.
 StreamItem = ServerSentEvent | Tick | Ended
@@ -96,7 +102,7 @@ def paginate(call: Call[list[T]]) -> Flow[list[T]]:
     items: list[T] = []
     next_call: Call[list[T]] | None = call
     while next_call is not None:
-        page, next_url = yield Page(next_call)
+        (page, next_url), _now = yield Page(next_call)
         items.extend(page)
         next_call = (
             Call(call.method, next_url, call.parse, namespace=call.namespace or "-") if next_url else None
@@ -122,7 +128,8 @@ def _open(call: Call[Any], failures: int, policy: StreamPolicy) -> Generator[Ste
 
 
 def _stage_is_terminal(inspect: Call[JobInfo]) -> Generator[Step, Any, bool]:
-    job: JobInfo = yield Send(inspect)
+    job: JobInfo
+    job, _now = yield Send(inspect)
     return job.stage.is_terminal
 
 
@@ -153,7 +160,8 @@ def job_logs(logs: Call[Any], inspect: Call[JobInfo], *, follow: bool, policy: S
                 wait = policy.backstop_interval - (time.monotonic() - last_check)
             else:
                 wait = policy.idle_timeout
-            item: StreamItem = yield Next(max(0.0, wait))
+            item: StreamItem
+            item, _now = yield Next(max(0.0, wait))
             if isinstance(item, Ended):
                 ended = item
             elif isinstance(item, Tick):
@@ -200,7 +208,8 @@ def space_logs(logs: Call[Any], *, follow: bool, policy: StreamPolicy) -> Flow[N
             continue
         cursor.new_connection()
         while True:
-            item: StreamItem = yield Next(policy.read_timeout if follow else policy.idle_timeout)
+            item: StreamItem
+            item, _now = yield Next(policy.read_timeout if follow else policy.idle_timeout)
             if isinstance(item, Tick):
                 if not follow:
                     return None
@@ -236,7 +245,8 @@ def job_metrics(
                 return None
             raise
         while True:
-            item: StreamItem = yield Next(policy.backstop_interval if follow else policy.idle_timeout)
+            item: StreamItem
+            item, _now = yield Next(policy.backstop_interval if follow else policy.idle_timeout)
             if isinstance(item, (Tick, Ended)):
                 break
             payload = event_payload(item)
