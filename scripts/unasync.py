@@ -1,4 +1,4 @@
-"""Generate the sync Hub client from the async one, as httpcore does; ``--check`` fails on drift."""
+"""Generate the sync Hub client and transport from the async ones, as httpcore does; ``--check`` fails on drift."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ import sys
 from pathlib import Path
 
 HUB = Path(__file__).resolve().parent.parent / "airflow_provider_hfhub" / "hub"
-SOURCE, TARGET = HUB / "async_client.py", HUB / "client.py"
+# (async source, generated sync target)
+PAIRS = [
+    (HUB / "async_client.py", HUB / "client.py"),
+    (HUB / "_async_transport.py", HUB / "_sync_transport.py"),
+]
 
 # Whole-word replacements, applied in order.
 SUBS = [
@@ -15,36 +19,57 @@ SUBS = [
         r'"""The Hub client, async form; ``client.py`` \(sync\) is generated from this file by ``scripts/unasync.py``\.',
         '"""The Hub client, sync form. GENERATED from ``async_client.py`` by ``scripts/unasync.py``: do not edit.',
     ),
+    (
+        r'"""The async transport; ``_sync_transport.py`` is generated from this file by ``scripts/unasync.py``\.',
+        '"""The sync transport. GENERATED from ``_async_transport.py`` by ``scripts/unasync.py``: do not edit.',
+    ),
     (r"\basync def __aenter__\b", "def __enter__"),
     (r"\basync def __aexit__\b", "def __exit__"),
     (r"\bawait self\.aclose\(\)", "self.close()"),
     (r"\baclose\b", "close"),
+    (r"\baread\b", "read"),
+    (r"\b__aiter__\b", "__iter__"),
     (r"\basync def\b", "def"),
     (r"\bawait\s+", ""),
     (r"\basync (with|for)\b", r"\1"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncHubClient\b", "HubClient"),
     (r"\bAsyncTransport\b", "SyncTransport"),
+    (r"\b_AsyncFlowRunner\b", "_SyncFlowRunner"),
+    (r"\bAsyncStream\b", "SyncStream"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
+    (r"\btenacity\.AsyncRetrying\b", "tenacity.Retrying"),
+    # The waiting primitives: threads share a sync client as tasks share an async one.
+    (r"^import asyncio$", "import threading"),
+    (r"\basyncio\.Semaphore\b", "threading.BoundedSemaphore"),
+    (r"\basyncio\.Lock\b", "threading.Lock"),
+    (r"\basyncio\.sleep\b", "time.sleep"),
 ]
+# Left in a generated file, these mean a construct the substitutions above do not know yet.
+LEFTOVERS = re.compile(r"\b(await|async|asyncio)\b|\bAsync[A-Z]|\ba(iter|next|read|close)\b")
 
 
-def generate() -> str:
-    text = SOURCE.read_text()
+def generate(source: Path) -> str:
+    text = source.read_text()
     for pattern, replacement in SUBS:
-        text = re.sub(pattern, replacement, text)
+        text = re.sub(pattern, replacement, text, flags=re.MULTILINE)
     return text
 
 
 def main(argv: list[str]) -> int:
-    generated = generate()
-    if "--check" in argv:
-        if TARGET.read_text() != generated:
-            print(f"{TARGET} is out of date: run `python scripts/unasync.py`", file=sys.stderr)
-            return 1
-        return 0
-    TARGET.write_text(generated)
-    return 0
+    status = 0
+    for source, target in PAIRS:
+        generated = generate(source)
+        leftovers = sorted({m.group(0) for m in LEFTOVERS.finditer(generated)})
+        if leftovers:
+            print(f"{source.name}: no sync form for {leftovers}: extend SUBS in {__file__}", file=sys.stderr)
+            status = 1
+        elif "--check" not in argv:
+            target.write_text(generated)
+        elif target.read_text() != generated:
+            print(f"{target} is out of date: run `python scripts/unasync.py`", file=sys.stderr)
+            status = 1
+    return status
 
 
 if __name__ == "__main__":

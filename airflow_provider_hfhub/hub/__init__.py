@@ -1,8 +1,8 @@
 """The Hugging Face Hub's Jobs and Spaces API, with no Airflow import (a test checks it).
 
 ``calls`` describes each endpoint once; ``flows`` holds multi-step conversations (pagination, log
-follow); ``transport`` is the only module that sends; ``HubClient`` / ``AsyncHubClient`` are the
-public faces, with the same methods and signatures.
+follow); ``transport`` (written once as async, the sync form generated) is the only code that
+sends; ``HubClient`` / ``AsyncHubClient`` are the public faces, with the same methods and signatures.
 
 Names are imported lazily: DAG files import operators at parse time, and those should not pay for
 httpx and tenacity until a task runs.

@@ -39,7 +39,7 @@ def test_sync_and_async_clients_have_the_same_methods_and_signatures() -> None:
             assert spec.default == async_[name].parameters[param].default, (name, param)
 
 
-def test_sync_client_is_generated_from_the_async_one() -> None:
+def test_sync_client_and_transport_are_generated_from_the_async_ones() -> None:
     subprocess.run([sys.executable, str(ROOT / "scripts" / "unasync.py"), "--check"], check=True)
 
 

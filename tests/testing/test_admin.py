@@ -7,7 +7,7 @@ import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
 
-from .fake_hub_helpers import run_scenario_job
+from .fake_hub_helpers import run_scenario_job, wait_until
 
 
 def test_request_log(fake_hub: FakeHub, client: httpx.Client) -> None:
@@ -50,3 +50,16 @@ def test_wait_for_job_stage_times_out(fake_hub: FakeHub, client: httpx.Client) -
     job = run_scenario_job(client, "hold")
     with pytest.raises(TimeoutError):
         fake_hub.wait_for_job_stage(job["id"], "COMPLETED", timeout=0.1)
+
+
+def test_open_streams_lists_a_stream_until_its_client_disconnects(
+    fake_hub: FakeHub, client: httpx.Client
+) -> None:
+    fake_hub.add_job_scenario("hold", lines=["x"], hold=True)
+    job = run_scenario_job(client, "hold")
+    logs = f"/api/jobs/fake-user/{job['id']}/logs"
+    with client.stream("GET", logs) as response:
+        assert response.status_code == 200
+        assert fake_hub.open_streams() == [{"method": "GET", "path": logs}]
+        assert fake_hub.open_streams("/api/spaces") == []
+    wait_until(lambda: fake_hub.open_streams() == [], what="the fake to see the disconnect")

@@ -207,3 +207,8 @@ class FakeHub:
 
     def clear_requests(self) -> None:
         self._call("DELETE", "/requests")
+
+    def open_streams(self, path_prefix: str | None = None) -> list[dict[str, str]]:
+        """Return the event streams being served now (``method``, ``path``), oldest first."""
+        result: list[dict[str, str]] = self._call("GET", "/streams")
+        return [s for s in result if not path_prefix or s["path"].startswith(path_prefix)]

@@ -121,6 +121,9 @@ def routes(store: Store) -> list[Route]:
     async def jobs(request: Request) -> Response:
         return JSONResponse([j.report() for j in s.jobs.values()])
 
+    async def streams(request: Request) -> Response:
+        return JSONResponse(list(s.open_streams.values()))
+
     return [
         Route("/_fake/reset", reset, methods=["POST"]),
         Route("/_fake/config", config, methods=["GET", "POST"]),
@@ -133,4 +136,5 @@ def routes(store: Store) -> list[Route]:
         Route("/_fake/jobs/{job_id}/finish", finish_job, methods=["POST"]),
         Route("/_fake/faults", faults, methods=["GET", "POST", "DELETE"]),
         Route("/_fake/requests", requests, methods=["GET", "DELETE"]),
+        Route("/_fake/streams", streams, methods=["GET"]),
     ]

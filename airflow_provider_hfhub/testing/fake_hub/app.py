@@ -6,6 +6,7 @@ Admin routes live under ``/_fake/`` and are neither authenticated, logged nor fa
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import secrets
 import time
@@ -25,6 +26,41 @@ from .store import Store
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
 # Listing hardware works without a token on the Hub.
 PUBLIC_PATHS = ("/api/jobs/hardware", "/api/spaces/hardware")
+
+
+class OpenStreams:
+    """Track the event streams being served, so a test can see that a client closed its connection.
+
+    A stream counts from its response start until the app returns, which it does as soon as the
+    client disconnects (Starlette listens for the disconnect while streaming).
+    """
+
+    def __init__(self, app: ASGIApp, store: Store) -> None:
+        self.app = app
+        self.store = store
+        self._serials = itertools.count()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_fake"):
+            await self.app(scope, receive, send)
+            return
+        serial, streams = next(self._serials), self.store.open_streams
+
+        async def tracking(message: Message) -> None:
+            if message["type"] == "http.response.start" and _is_event_stream(message):
+                streams[serial] = {"method": scope["method"], "path": scope["path"]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        finally:
+            streams.pop(serial, None)
+
+
+def _is_event_stream(message: Message) -> bool:
+    return any(
+        k.lower() == b"content-type" and v.startswith(b"text/event-stream") for k, v in message["headers"]
+    )
 
 
 class HubMiddleware:
@@ -164,5 +200,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     routes = [*api_admin.routes(store), *api_jobs.routes(store), *api_spaces.routes(store)]
     app = Starlette(routes=routes, exception_handlers={HttpError: handle_http_error})
     app.state.store = store
+    app.add_middleware(OpenStreams, store=store)  # inside HubMiddleware: sees what the client gets
     app.add_middleware(HubMiddleware, store=store)
     return app

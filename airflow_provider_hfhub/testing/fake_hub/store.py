@@ -17,6 +17,8 @@ class Store:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.initial = dataclasses.replace(settings or Settings())
+        # Event streams being served, by serial; kept across resets since each removes itself.
+        self.open_streams: dict[int, dict[str, str]] = {}
         self._clear()
 
     def _clear(self) -> None:

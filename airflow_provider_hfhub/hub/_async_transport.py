@@ -1,0 +1,193 @@
+"""The async transport; ``_sync_transport.py`` is generated from this file by ``scripts/unasync.py``.
+
+With its generated twin, the only code that sends requests, opens streams or sleeps (the stream
+readers are in ``_streams``). No Airflow imports here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any, TypeVar
+
+import httpx
+import tenacity
+
+from airflow_provider_hfhub.hub._streams import AsyncStream
+from airflow_provider_hfhub.hub._transport_base import (
+    CALL_LIMITS,
+    MAX_CONCURRENT_CALLS,
+    STREAM_LIMITS,
+    Namespace,
+    client_options,
+    next_page,
+    parse,
+    request_kwargs,
+    stream_request,
+)
+from airflow_provider_hfhub.hub.calls import Call, whoami
+from airflow_provider_hfhub.hub.config import HubConfig
+from airflow_provider_hfhub.hub.errors import HubError, error_from_response, transport_error
+from airflow_provider_hfhub.hub.flows import Emit, Ended, Flow, Next, Now, Open, Page, Send, Sleep, Step
+from airflow_provider_hfhub.hub.retry import retry_kwargs
+
+T = TypeVar("T")
+
+
+class AsyncTransport:
+    """Sends calls with the retry policy, opens log streams and runs flows.
+
+    :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
+    :param client: the ``httpx`` client for calls; one is made otherwise. Each log stream gets its own.
+    """
+
+    def __init__(self, config: HubConfig, client: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self._client = client or httpx.AsyncClient(**client_options(config), limits=CALL_LIMITS)
+        # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
+        # the generated sync form gates the threads sharing one client with a bounded semaphore.
+        self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
+        self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
+        self._namespace = Namespace(config.namespace)
+        self._namespace_lock = asyncio.Lock()
+        self._retrying = {
+            c: tenacity.AsyncRetrying(**retry_kwargs(config.retry, creates=c)) for c in (False, True)
+        }
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def whoami(self) -> Any:
+        account = await self.send(whoami())
+        self._namespace.remember(account)
+        return account
+
+    async def namespace(self) -> str:
+        async with self._namespace_lock:  # concurrent first calls share one whoami request
+            if self._namespace.value is None:
+                await self.whoami()
+        return self._namespace.require()
+
+    async def _resolve(self, call: Call[T]) -> Call[T]:
+        return call.in_namespace(await self.namespace()) if call.needs_namespace else call
+
+    async def _response(self, call: Call[Any]) -> httpx.Response:
+        call = await self._resolve(call)
+        async for attempt in self._retrying[call.creates].copy():
+            with attempt:
+                try:
+                    async with self._calls:
+                        response = await self._client.request(
+                            call.method, call.url_path, **request_kwargs(call)
+                        )
+                except httpx.TransportError as exc:
+                    raise transport_error(exc) from exc
+                if response.is_error:
+                    raise error_from_response(response)
+        return response
+
+    async def send(self, call: Call[T]) -> T:
+        return parse(call, await self._response(call), self.config.endpoint)
+
+    async def page(self, call: Call[T]) -> tuple[T, str | None]:
+        response = await self._response(call)
+        return parse(call, response, self.config.endpoint), next_page(response)
+
+    async def run(self, flow: Flow[T]) -> T:
+        """Run a flow that emits nothing and return what it returns."""
+        runner = _AsyncFlowRunner(self, flow)
+        async for item in runner:
+            raise TypeError(f"flow emitted {item!r} where no items were expected")
+        return runner.result
+
+    def iterate(self, flow: Flow[Any]) -> AsyncIterator[Any]:
+        """Run a flow, yielding what it emits."""
+        return _AsyncFlowRunner(self, flow).__aiter__()
+
+    async def open_stream(self, call: Call[Any]) -> AsyncStream:
+        """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
+        call = await self._resolve(call)
+        client = httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+        try:
+            response = await _send_stream_request(client, stream_request(client, call, self.config))
+        except BaseException:  # a cancellation too: the client must not outlive a stream never opened
+            await client.aclose()
+            raise
+        return AsyncStream(response, client)
+
+
+async def _send_stream_request(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    try:
+        response = await client.send(request, stream=True)
+    except httpx.TransportError as exc:
+        raise transport_error(exc) from exc
+    if response.is_error:
+        await response.aread()
+        await response.aclose()
+        raise error_from_response(response)
+    return response
+
+
+class _AsyncFlowRunner:
+    """Performs the steps a flow yields and answers each with ``(result, now)``.
+
+    ``now`` is ``time.monotonic()`` read right after the step (for :class:`Emit`, once the consumer
+    has taken the item). A :class:`HubError` from a step is thrown into the flow instead. What the
+    flow returns is kept in ``result``; its open stream is closed however the run ends.
+    """
+
+    def __init__(self, transport: AsyncTransport, flow: Flow[Any]) -> None:
+        self._transport = transport
+        self._flow = flow
+        self._stream: AsyncStream | None = None
+        self.result: Any = None
+
+    async def __aiter__(self) -> AsyncIterator[Any]:
+        answer: tuple[Any, float] | None = None  # a generator is started by sending None
+        error: HubError | None = None
+        try:
+            while True:
+                try:
+                    step: Step = self._flow.send(answer) if error is None else self._flow.throw(error)
+                except StopIteration as stop:
+                    self.result = stop.value
+                    return
+                error = None
+                if isinstance(step, Emit):
+                    yield step.item  # resumes when the consumer asks for the next item
+                    answer = (None, time.monotonic())
+                    continue
+                try:
+                    result = await self._perform(step)
+                except HubError as exc:
+                    error = exc
+                    continue
+                answer = (result, time.monotonic())
+        finally:
+            await self._close_stream()
+            self._flow.close()
+
+    async def _perform(self, step: Step) -> Any:
+        transport = self._transport
+        if isinstance(step, Send):
+            return await transport.send(step.call)
+        if isinstance(step, Page):
+            return await transport.page(step.call)
+        if isinstance(step, Open):
+            await self._close_stream()
+            self._stream = await transport.open_stream(step.call)
+            return None
+        if isinstance(step, Next):
+            return await self._stream.next(step.timeout) if self._stream else Ended()
+        if isinstance(step, Sleep):
+            await asyncio.sleep(step.seconds)
+            return None
+        if isinstance(step, Now):
+            return None
+        raise TypeError(f"unknown step {step!r}")
+
+    async def _close_stream(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.aclose()

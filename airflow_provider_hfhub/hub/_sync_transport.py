@@ -1,0 +1,193 @@
+"""The sync transport. GENERATED from ``_async_transport.py`` by ``scripts/unasync.py``: do not edit.
+
+With its generated twin, the only code that sends requests, opens streams or sleeps (the stream
+readers are in ``_streams``). No Airflow imports here.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+import httpx
+import tenacity
+
+from airflow_provider_hfhub.hub._streams import SyncStream
+from airflow_provider_hfhub.hub._transport_base import (
+    CALL_LIMITS,
+    MAX_CONCURRENT_CALLS,
+    STREAM_LIMITS,
+    Namespace,
+    client_options,
+    next_page,
+    parse,
+    request_kwargs,
+    stream_request,
+)
+from airflow_provider_hfhub.hub.calls import Call, whoami
+from airflow_provider_hfhub.hub.config import HubConfig
+from airflow_provider_hfhub.hub.errors import HubError, error_from_response, transport_error
+from airflow_provider_hfhub.hub.flows import Emit, Ended, Flow, Next, Now, Open, Page, Send, Sleep, Step
+from airflow_provider_hfhub.hub.retry import retry_kwargs
+
+T = TypeVar("T")
+
+
+class SyncTransport:
+    """Sends calls with the retry policy, opens log streams and runs flows.
+
+    :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
+    :param client: the ``httpx`` client for calls; one is made otherwise. Each log stream gets its own.
+    """
+
+    def __init__(self, config: HubConfig, client: httpx.Client | None = None) -> None:
+        self.config = config
+        self._client = client or httpx.Client(**client_options(config), limits=CALL_LIMITS)
+        # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
+        # the generated sync form gates the threads sharing one client with a bounded semaphore.
+        self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
+        self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
+        self._namespace = Namespace(config.namespace)
+        self._namespace_lock = threading.Lock()
+        self._retrying = {
+            c: tenacity.Retrying(**retry_kwargs(config.retry, creates=c)) for c in (False, True)
+        }
+
+    def close(self) -> None:
+        self._client.close()
+
+    def whoami(self) -> Any:
+        account = self.send(whoami())
+        self._namespace.remember(account)
+        return account
+
+    def namespace(self) -> str:
+        with self._namespace_lock:  # concurrent first calls share one whoami request
+            if self._namespace.value is None:
+                self.whoami()
+        return self._namespace.require()
+
+    def _resolve(self, call: Call[T]) -> Call[T]:
+        return call.in_namespace(self.namespace()) if call.needs_namespace else call
+
+    def _response(self, call: Call[Any]) -> httpx.Response:
+        call = self._resolve(call)
+        for attempt in self._retrying[call.creates].copy():
+            with attempt:
+                try:
+                    with self._calls:
+                        response = self._client.request(
+                            call.method, call.url_path, **request_kwargs(call)
+                        )
+                except httpx.TransportError as exc:
+                    raise transport_error(exc) from exc
+                if response.is_error:
+                    raise error_from_response(response)
+        return response
+
+    def send(self, call: Call[T]) -> T:
+        return parse(call, self._response(call), self.config.endpoint)
+
+    def page(self, call: Call[T]) -> tuple[T, str | None]:
+        response = self._response(call)
+        return parse(call, response, self.config.endpoint), next_page(response)
+
+    def run(self, flow: Flow[T]) -> T:
+        """Run a flow that emits nothing and return what it returns."""
+        runner = _SyncFlowRunner(self, flow)
+        for item in runner:
+            raise TypeError(f"flow emitted {item!r} where no items were expected")
+        return runner.result
+
+    def iterate(self, flow: Flow[Any]) -> Iterator[Any]:
+        """Run a flow, yielding what it emits."""
+        return _SyncFlowRunner(self, flow).__iter__()
+
+    def open_stream(self, call: Call[Any]) -> SyncStream:
+        """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
+        call = self._resolve(call)
+        client = httpx.Client(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+        try:
+            response = _send_stream_request(client, stream_request(client, call, self.config))
+        except BaseException:  # a cancellation too: the client must not outlive a stream never opened
+            client.close()
+            raise
+        return SyncStream(response, client)
+
+
+def _send_stream_request(client: httpx.Client, request: httpx.Request) -> httpx.Response:
+    try:
+        response = client.send(request, stream=True)
+    except httpx.TransportError as exc:
+        raise transport_error(exc) from exc
+    if response.is_error:
+        response.read()
+        response.close()
+        raise error_from_response(response)
+    return response
+
+
+class _SyncFlowRunner:
+    """Performs the steps a flow yields and answers each with ``(result, now)``.
+
+    ``now`` is ``time.monotonic()`` read right after the step (for :class:`Emit`, once the consumer
+    has taken the item). A :class:`HubError` from a step is thrown into the flow instead. What the
+    flow returns is kept in ``result``; its open stream is closed however the run ends.
+    """
+
+    def __init__(self, transport: SyncTransport, flow: Flow[Any]) -> None:
+        self._transport = transport
+        self._flow = flow
+        self._stream: SyncStream | None = None
+        self.result: Any = None
+
+    def __iter__(self) -> Iterator[Any]:
+        answer: tuple[Any, float] | None = None  # a generator is started by sending None
+        error: HubError | None = None
+        try:
+            while True:
+                try:
+                    step: Step = self._flow.send(answer) if error is None else self._flow.throw(error)
+                except StopIteration as stop:
+                    self.result = stop.value
+                    return
+                error = None
+                if isinstance(step, Emit):
+                    yield step.item  # resumes when the consumer asks for the next item
+                    answer = (None, time.monotonic())
+                    continue
+                try:
+                    result = self._perform(step)
+                except HubError as exc:
+                    error = exc
+                    continue
+                answer = (result, time.monotonic())
+        finally:
+            self._close_stream()
+            self._flow.close()
+
+    def _perform(self, step: Step) -> Any:
+        transport = self._transport
+        if isinstance(step, Send):
+            return transport.send(step.call)
+        if isinstance(step, Page):
+            return transport.page(step.call)
+        if isinstance(step, Open):
+            self._close_stream()
+            self._stream = transport.open_stream(step.call)
+            return None
+        if isinstance(step, Next):
+            return self._stream.next(step.timeout) if self._stream else Ended()
+        if isinstance(step, Sleep):
+            time.sleep(step.seconds)
+            return None
+        if isinstance(step, Now):
+            return None
+        raise TypeError(f"unknown step {step!r}")
+
+    def _close_stream(self) -> None:
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            stream.close()
