@@ -47,6 +47,22 @@ def space_summary(repo_id: str, runtime: SpaceRuntime, url: str) -> dict[str, An
     }
 
 
+def failure_text(payload: Mapping[str, Any]) -> str:
+    """An event's message with the remote work's last log lines, as a failing task reports it."""
+    tail = payload.get("log_tail") or []
+    lines = "".join(f"\n  {line}" for line in tail)
+    return f"{payload['message']}\nLast log lines:{lines}" if tail else str(payload["message"])
+
+
+def cancel_failed_text(job_id: str, namespace: str | None, error: BaseException) -> str:
+    """What to say when a Job could not be cancelled: it may run on, and how to stop it by hand."""
+    ref = f"{namespace}/{job_id}" if namespace else job_id
+    return (
+        f"Could not cancel Hub Job {job_id} ({error}): it may still be running and billed. "
+        f"Cancel it with `hf jobs cancel {ref}` or on its page on the Hub."
+    )
+
+
 def event(status: str, message: str, **fields: Any) -> dict[str, Any]:
     if status not in STATUSES:
         raise ValueError(f"unknown event status {status!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_hfhub.triggers.base import HfWatchTrigger
+from airflow_provider_hfhub.triggers.events import cancel_failed_text
 from airflow_provider_hfhub.triggers.job_watch import JobWatch, watch_job
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder, hook_for
 
@@ -16,7 +17,8 @@ class HfJobTrigger(HfWatchTrigger):
     ``namespace``, ``stream_logs``, ``poll_interval``, ``scheduling_timeout``,
     ``execution_deadline``, ``target_stages``), ``hfhub_conn_id``, ``deferred_at`` and:
 
-    :param cancel_on_kill: cancel the Job when a user kills the deferred task.
+    :param cancel_on_kill: cancel the Job when the task ends while deferred without this trigger's
+        event (killed, cleared, marked failed, timed out by Airflow).
     """
 
     watch_class = JobWatch
@@ -33,11 +35,14 @@ class HfJobTrigger(HfWatchTrigger):
     def identity(self) -> dict[str, Any]:
         return {"job_id": self.watch.job_id, "namespace": self.watch.namespace}
 
-    async def on_kill(self) -> None:
-        """A user killed the deferred task (Airflow 3.3+): cancel the Job so it does not run on unpaid."""
+    async def cancel(self, why: str) -> None:
+        """Cancel the Job (best effort), so it does not run on, billed, behind a task that ended."""
+        await super().cancel(why)
         if not self.cancel_on_kill:
             return
-        self.log.info("Task killed while deferred: cancelling Hub Job %s", self.watch.job_id)
-        await hook_for(self.hfhub_conn_id).acancel_job(
-            job_id=self.watch.job_id, namespace=self.watch.namespace
-        )
+        job_id, namespace = self.watch.job_id, self.watch.namespace
+        self.log.info("Cancelling Hub Job %s: %s", job_id, why)
+        try:
+            await hook_for(self.hfhub_conn_id).acancel_job(job_id=job_id, namespace=namespace)
+        except Exception as exc:
+            self.log.error("%s", cancel_failed_text(job_id, namespace, exc))

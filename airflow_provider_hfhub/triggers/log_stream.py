@@ -61,6 +61,9 @@ class LogForwarder:
         since = self._replay_before
         return since is not None and line.timestamp is not None and line.timestamp.timestamp() <= since
 
+    def redact(self, text: str) -> str:
+        return self._redact(text) if self._redact is not None else text
+
     def __call__(self, line: LogLine) -> None:
         marker = REPLAY_MARKER if self._replayed(line) else ""
         if marker and not self._explained:
@@ -70,7 +73,7 @@ class LogForwarder:
                 "the start, so after a triggerer restart they may be shown above already",
                 REPLAY_MARKER,
             )
-        text = self._redact(line.text) if self._redact is not None else line.text
+        text = self.redact(line.text)
         for start in range(0, max(len(text), 1), self._max):
             part = "" if start == 0 else "[continued] "
             self._log.info("%s%s%s", marker, part, text[start : start + self._max])

@@ -96,7 +96,7 @@ class Watch(Generic[State]):
                     verdict = Verdict(
                         "timeout", f"{self.judge.what} outlived the task's execution_timeout; {where}"
                     )
-                    return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+                    return await self._conclude(verdict)
                 await self._wait(logs, self._next_check(now) - now)
                 due = True
         finally:
@@ -108,8 +108,7 @@ class Watch(Generic[State]):
             self.state = await self.judge.read()
         except HubError as exc:
             if not is_retryable(exc, creates=False):
-                verdict = Verdict("error", f"Could not follow {self.judge.what}: {exc}")
-                return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+                return await self._conclude(Verdict("error", f"Could not follow {self.judge.what}: {exc}"))
             self.log.warning("The Hub did not answer about %s (%s); trying again", self.judge.what, exc)
             return None
         found = self.judge.verdict(self.state, time.time())
@@ -118,7 +117,14 @@ class Watch(Generic[State]):
         verdict = found
         if logs is not None:
             await drain(logs, self.forward)
-        return await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+        return await self._conclude(verdict)
+
+    async def _conclude(self, verdict: Verdict) -> dict[str, Any]:
+        """The judge's event, with every log line in it redacted as the task log is."""
+        payload = await self.judge.conclude(verdict, self.state, list(self.forward.tail))
+        if payload.get("log_tail"):
+            payload["log_tail"] = [self.forward.redact(line) for line in payload["log_tail"]]
+        return payload
 
     def _next_check(self, now: float) -> float:
         self.prompt_checks = [at for at in self.prompt_checks if at > now]

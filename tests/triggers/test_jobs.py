@@ -37,7 +37,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     assert hub_connection.token not in text and "wandb-secret-value" not in text
     assert set(kwargs) == {
         "job_id", "namespace", "hfhub_conn_id", "poll_interval", "stream_logs", "scheduling_timeout",
-        "execution_deadline", "target_stages", "deferred_at", "cancel_on_kill",
+        "execution_deadline", "target_stages", "deferred_at", "cancel_on_kill", "sealed_secrets",
     }  # fmt: skip
 
 

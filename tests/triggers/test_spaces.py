@@ -49,7 +49,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     assert hub_connection.token not in text and "space-secret-value" not in text
     assert set(kwargs) == {
         "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "restart_sha", "stream_logs",
-        "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at",
+        "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at", "sealed_secrets",
     }  # fmt: skip
     assert (kwargs["repo_id"], kwargs["target_stages"], kwargs["startup_timeout"]) == (
         "fake-user/copy", ["RUNNING"], 600
