@@ -75,14 +75,16 @@ async def first_event(trigger: Any) -> dict[str, Any]:
 
 
 def run_task(operator: Any, context: dict[str, Any] | None = None) -> Any:
-    """Run as Airflow does; a deferred task resumes on a fresh copy (a new process in Airflow)."""
+    """Run as Airflow does; a deferred task resumes on a fresh copy (a new process in Airflow),
+    through ``resume_execution`` as the task runner calls it (sensors apply ``soft_fail`` there)."""
     context = context or context_for()
     fresh = copy.deepcopy(operator)
     try:
         return operator.execute(context)
     except TaskDeferred as deferred:
         event = asyncio.run(first_event(roundtrip(deferred.trigger)))
-        return getattr(fresh, deferred.method_name)(context, event=event)
+        kwargs = {**(deferred.kwargs or {}), "event": event}
+        return fresh.resume_execution(deferred.method_name, kwargs, context)
 
 
 def assert_streamed_once(output: str, lines: list[str]) -> None:

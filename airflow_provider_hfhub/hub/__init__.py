@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hub.async_client import AsyncHubClient
+    from airflow_provider_hfhub.hub.calls import JobSpec
     from airflow_provider_hfhub.hub.client import HubClient
     from airflow_provider_hfhub.hub.config import HubConfig, RetryPolicy, StreamPolicy
     from airflow_provider_hfhub.hub.errors import (
@@ -71,6 +72,7 @@ _EXPORTS = {
     "JobFailedError": "errors",
     "JobInfo": "models",
     "JobOwner": "models",
+    "JobSpec": "calls",
     "JobStage": "stages",
     "JobStatus": "models",
     "LogLine": "models",
@@ -113,6 +115,7 @@ __all__ = [
     "JobFailedError",
     "JobInfo",
     "JobOwner",
+    "JobSpec",
     "JobStage",
     "JobStatus",
     "LogLine",

@@ -141,49 +141,58 @@ def is_inline_script(script: str) -> bool:
     return "\n" in script.strip()
 
 
-def job_spec(
-    *,
-    image: str,
-    command: Sequence[str],
-    env: Mapping[str, Any] | None = None,
-    secrets: Mapping[str, Any] | None = None,
-    flavor: str | None = None,
-    timeout: int | float | str | None = None,
-    labels: Mapping[str, str] | None = None,
-    volumes: Sequence[Volume] | None = None,
-    name: str | None = None,
-    attempts: int | None = None,
-) -> JsonDict:
-    """The JobSpec body of ``POST /api/jobs/{namespace}``, key order and defaults as the official client."""
-    if name is not None and labels is not None and "name" in labels:
-        raise ValueError("`name` and the `name` key in `labels` cannot both be provided.")
-    if name is None and not (labels and "name" in labels):
-        name = default_job_name(image, command)
-    all_labels = {**(labels or {}), **({"name": name} if name is not None else {})}
-    spec: JsonDict = {
-        "command": list(command),
-        "arguments": [],
-        "environment": dict(env or {}),
-        "flavor": flavor or DEFAULT_JOB_FLAVOR,
-    }
-    if secrets:
-        spec["secrets"] = dict(secrets)
-    seconds = parse_timeout(timeout)
-    if seconds:
-        spec["timeoutSeconds"] = seconds
-    if attempts is not None:
-        spec["attempts"] = attempts
-    if all_labels:
-        spec["labels"] = all_labels
-    if volumes:
-        spec["volumes"] = [volume.to_json() for volume in volumes]
-    for prefix in SPACE_IMAGE_PREFIXES:
-        if image.startswith(prefix):
-            spec["spaceId"] = image[len(prefix) :]
-            break
-    else:
-        spec["dockerImage"] = image
-    return spec
+@dataclass(frozen=True)
+class JobSpec:
+    """What a Job runs: the official client's ``run_job`` arguments (less ``namespace``), in one place.
+
+    ``to_json`` is the body of ``POST /api/jobs/{namespace}`` (and a scheduled Job's ``jobSpec``).
+    """
+
+    image: str
+    command: Sequence[str]
+    env: Mapping[str, Any] | None = None
+    secrets: Mapping[str, Any] | None = None
+    flavor: str | None = None
+    timeout: int | float | str | None = None
+    labels: Mapping[str, str] | None = None
+    volumes: Sequence[Volume] | None = None
+    name: str | None = None
+    attempts: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.name is not None and self.labels is not None and "name" in self.labels:
+            raise ValueError("`name` and the `name` key in `labels` cannot both be provided.")
+
+    def to_json(self) -> JsonDict:
+        """The request body, key order and defaults as the official client's."""
+        name = self.name
+        if name is None and not (self.labels and "name" in self.labels):
+            name = default_job_name(self.image, self.command)
+        all_labels = {**(self.labels or {}), **({"name": name} if name is not None else {})}
+        spec: JsonDict = {
+            "command": list(self.command),
+            "arguments": [],
+            "environment": dict(self.env or {}),
+            "flavor": self.flavor or DEFAULT_JOB_FLAVOR,
+        }
+        if self.secrets:
+            spec["secrets"] = dict(self.secrets)
+        seconds = parse_timeout(self.timeout)
+        if seconds:
+            spec["timeoutSeconds"] = seconds
+        if self.attempts is not None:
+            spec["attempts"] = self.attempts
+        if all_labels:
+            spec["labels"] = all_labels
+        if self.volumes:
+            spec["volumes"] = [volume.to_json() for volume in self.volumes]
+        for prefix in SPACE_IMAGE_PREFIXES:
+            if self.image.startswith(prefix):
+                spec["spaceId"] = self.image[len(prefix) :]
+                break
+        else:
+            spec["dockerImage"] = self.image
+        return spec
 
 
 INLINE_SCRIPT_ENV = "HFHUB_INLINE_SCRIPT_B64"
@@ -223,8 +232,8 @@ def whoami() -> Call[JsonDict]:
 # --- jobs --------------------------------------------------------------------------------------
 
 
-def run_job(spec: JsonDict, namespace: str | None) -> Call[JobInfo]:
-    return Call("POST", "/api/jobs/{namespace}", _job, json=spec, namespace=namespace, creates=True)
+def run_job(spec: JobSpec, namespace: str | None) -> Call[JobInfo]:
+    return Call("POST", "/api/jobs/{namespace}", _job, json=spec.to_json(), namespace=namespace, creates=True)
 
 
 def inspect_job(job_id: str, namespace: str | None) -> Call[JobInfo]:
@@ -258,9 +267,9 @@ def list_jobs_hardware() -> Call[list[HardwareInfo]]:
 
 
 def create_scheduled_job(
-    spec: JsonDict, schedule: str, namespace: str | None, suspend: bool | None, concurrency: bool | None
+    spec: JobSpec, schedule: str, namespace: str | None, suspend: bool | None, concurrency: bool | None
 ) -> Call[ScheduledJobInfo]:
-    body: JsonDict = {"jobSpec": spec, "schedule": schedule}
+    body: JsonDict = {"jobSpec": spec.to_json(), "schedule": schedule}
     if concurrency is not None:
         body["concurrency"] = concurrency
     if suspend is not None:

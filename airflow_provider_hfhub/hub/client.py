@@ -75,9 +75,9 @@ class HubClient:
         name: str | None = None,
         namespace: str | None = None,
     ) -> JobInfo:
-        spec = calls.job_spec(
-            image=image, command=command, env=env, secrets=secrets, flavor=flavor,
-            timeout=timeout, labels=labels, volumes=volumes, name=name,
+        spec = calls.JobSpec(
+            image=image, command=command, env=env, secrets=secrets, flavor=flavor, timeout=timeout,
+            labels=labels, volumes=volumes, name=name,
         )  # fmt: skip
         return self._transport.send(calls.run_job(spec, namespace))
 
@@ -102,11 +102,11 @@ class HubClient:
         command, script_env = calls.uv_command(script, script_args or (), dependencies or (), python)
         if name is None and not (labels and "name" in labels):
             name = calls.default_script_name(script, script_args or ())
-        return self.run_job(
+        spec = calls.JobSpec(
             image=image or calls.DEFAULT_UV_IMAGE, command=command, env={**(env or {}), **script_env},
-            secrets=secrets, flavor=flavor, timeout=timeout, labels=labels, volumes=volumes,
-            name=name, namespace=namespace,
+            secrets=secrets, flavor=flavor, timeout=timeout, labels=labels, volumes=volumes, name=name,
         )  # fmt: skip
+        return self._transport.send(calls.run_job(spec, namespace))
 
     def inspect_job(self, *, job_id: str, namespace: str | None = None) -> JobInfo:
         return self._transport.send(calls.inspect_job(job_id, namespace))
@@ -161,9 +161,9 @@ class HubClient:
         name: str | None = None,
         namespace: str | None = None,
     ) -> ScheduledJobInfo:
-        spec = calls.job_spec(
-            image=image, command=command, env=env, secrets=secrets, flavor=flavor,
-            timeout=timeout, labels=labels, name=name,
+        spec = calls.JobSpec(
+            image=image, command=command, env=env, secrets=secrets, flavor=flavor, timeout=timeout,
+            labels=labels, name=name,
         )  # fmt: skip
         call = calls.create_scheduled_job(spec, schedule, namespace, suspend, concurrency)
         return self._transport.send(call)

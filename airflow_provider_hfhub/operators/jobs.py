@@ -5,18 +5,17 @@ Cheap to import: the hook, httpx and the trigger load only when a task runs.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
+from airflow.providers.common.compat.sdk import AirflowException, conf
 
+from airflow_provider_hfhub.hub.calls import DEFAULT_UV_IMAGE
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, JobStage
 from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
 from airflow_provider_hfhub.operators import validation as check
+from airflow_provider_hfhub.operators.base import HfHubOperator, HfWatchingOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
     from airflow_provider_hfhub.hub import JobInfo, Volume
 
-DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 TRY_LABEL = f"{check.LABEL_PREFIX}try"
 # Airflow 3.3's task state store keeps the Job across tries (survives a worker crash); the labels
 # are the fallback on every version.
@@ -35,17 +33,7 @@ class JobError(AirflowException):
     """The Hub Job did not end well; the message says how, with its last log lines."""
 
 
-def _raise_for_event(event: Mapping[str, Any]) -> None:
-    if event["status"] == "success":
-        return
-    message = event["message"]
-    tail = event.get("log_tail") or []
-    if tail:
-        message += "\nLast log lines:\n" + "\n".join(f"  {line}" for line in tail)
-    raise JobError(message)
-
-
-class HfRunJobOperator(BaseOperator):
+class HfRunJobOperator(HfWatchingOperator):
     """Run a Hub Job (a Docker image or a Space's image) and wait for its outcome.
 
     The Job's log streams into the task log while it runs; the task ends with the Job's outcome as
@@ -85,7 +73,7 @@ class HfRunJobOperator(BaseOperator):
     )
     template_fields_renderers = {"command": "json", "env": "json", "labels": "json"}
     operator_extra_links = (HfJobLink(),)
-    ui_color = "#ffd21e"
+    error_class = JobError
 
     def __init__(
         self,
@@ -110,7 +98,10 @@ class HfRunJobOperator(BaseOperator):
         hfhub_conn_id: str = "hfhub_default",
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            deferrable=deferrable, stream_logs=stream_logs, poll_interval=poll_interval,
+            hfhub_conn_id=hfhub_conn_id, **kwargs,
+        )  # fmt: skip
         self.image = image
         self.command = command
         self.env = env
@@ -122,17 +113,11 @@ class HfRunJobOperator(BaseOperator):
         self.namespace = namespace
         self.name = name
         self.wait_for_completion = wait_for_completion
-        self.deferrable = deferrable
-        self.stream_logs = stream_logs
-        self.poll_interval = poll_interval
         self.scheduling_timeout = scheduling_timeout
         self.cancel_on_kill = cancel_on_kill
         self.reattach_on_restart = reattach_on_restart
-        self.hfhub_conn_id = hfhub_conn_id
         self.job_id: str | None = None
         self.job_namespace: str | None = None
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
         if scheduling_timeout is not None and scheduling_timeout <= 0:
             raise ValueError(f"scheduling_timeout must be positive seconds, got {scheduling_timeout!r}")
         self._check_arguments(rendered=False)
@@ -163,28 +148,9 @@ class HfRunJobOperator(BaseOperator):
 
     def _check_flavor(self, hook: HfHubHook) -> None:
         """Known flavors pass at once; others are checked against the Hub's live list."""
-        if self.flavor in JOB_FLAVORS:
-            return
-        try:
-            live = [hardware.name for hardware in hook.list_jobs_hardware()]
-        except Exception as exc:  # the list is a convenience: fall back to the known one
-            self.log.warning("Could not read the Hub's hardware list (%s); using the known flavors", exc)
-            live = list(JOB_FLAVORS)
-        check.check_flavor(self.flavor, live)
+        self._check_live_name(self.flavor, JOB_FLAVORS, hook.list_jobs_hardware, "flavor")
 
     # --- execution --------------------------------------------------------------------------------
-
-    @cached_property
-    def hook(self) -> HfHubHook:
-        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-        return HfHubHook(self.hfhub_conn_id)
-
-    def _mask_secrets(self) -> None:
-        from airflow.providers.common.compat.sdk import mask_secret
-
-        for value in (self.secrets or {}).values():
-            mask_secret(str(value))
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._mask_secrets()
@@ -280,9 +246,6 @@ class HfRunJobOperator(BaseOperator):
                 return job
         return None
 
-    def _deadline(self, context: Context) -> float | None:
-        return check.execution_deadline(self.execution_timeout, context["ti"])
-
     def _watch(self, job: JobInfo, deadline: float | None) -> Any:
         from airflow_provider_hfhub.triggers.job_watch import JobWatch
 
@@ -293,19 +256,9 @@ class HfRunJobOperator(BaseOperator):
 
     def _watch_here(self, job: JobInfo, deadline: float | None) -> dict[str, Any]:
         """The sync path: the trigger's own watch loop, run in this worker."""
-        from airflow_provider_hfhub.hooks.hfhub import close_shared_async_clients
         from airflow_provider_hfhub.triggers.job_watch import watch_job
 
-        hook = self.hook
-        hook.get_config()  # resolve the connection here, the sync way, before the loop starts
-
-        async def watch() -> dict[str, Any]:
-            try:
-                return await watch_job(hook, self._watch(job, deadline), self.log)
-            finally:
-                await close_shared_async_clients()
-
-        return asyncio.run(watch())
+        return self._run_watch(lambda hook: watch_job(hook, self._watch(job, deadline), self.log))
 
     def _defer(self, job: JobInfo, deadline: float | None) -> None:
         from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
@@ -316,27 +269,18 @@ class HfRunJobOperator(BaseOperator):
             scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
             deferred_at=time.time(), cancel_on_kill=self.cancel_on_kill,
         )  # fmt: skip
-        # The trigger enforces the deadline itself, so execute_complete can cancel the Job; the
-        # framework timeout is only a backstop that must never fire first (it would skip that).
-        timeout = None
-        if deadline is not None:
-            timeout = timedelta(seconds=max(deadline - time.time(), 0) + max(60.0, 2 * self.poll_interval))
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=timeout)
+        self._defer_to(trigger, deadline)
 
-    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
-        """Act on the trigger's event (or the sync path's): the Job's summary, or a clear error."""
-        from airflow_provider_hfhub.triggers.events import validate_event
-
-        self._mask_secrets()  # a resumed task is a new process: register the secrets again
-        event = validate_event(event)
+    def _on_event(self, event: dict[str, Any]) -> None:
         job = event.get("job") or {}
         # A resumed task is a fresh operator: the Job comes from the event, never from memory.
         self.job_id = job.get("id") or event.get("job_id") or self.job_id
         self.job_namespace = job.get("namespace") or event.get("namespace") or self.job_namespace
         if event["status"] in ("timeout", "scheduling_timeout"):
             self._cancel(f"the task's {event['status'].replace('_', ' ')}")
-        _raise_for_event(event)
-        return dict(job)
+
+    def _result(self, event: dict[str, Any]) -> dict[str, Any]:
+        return dict(event.get("job") or {})
 
     def _cancel(self, why: str) -> None:
         if not self.cancel_on_kill or not self.job_id:
@@ -408,7 +352,7 @@ class HfRunUvJobOperator(HfRunJobOperator):
         )  # fmt: skip
 
 
-class HfCancelJobOperator(BaseOperator):
+class HfCancelJobOperator(HfHubOperator):
     """Cancel a Hub Job; returns its summary (a Job that already ended is left as it is).
 
     :param job_id: the Job (templated, e.g. ``{{ ti.xcom_pull('train', key='job_id') }}``).
@@ -426,18 +370,16 @@ class HfCancelJobOperator(BaseOperator):
         hfhub_conn_id: str = "hfhub_default",
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(hfhub_conn_id=hfhub_conn_id, **kwargs)
         self.job_id = job_id
         self.namespace = namespace
-        self.hfhub_conn_id = hfhub_conn_id
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
         from airflow_provider_hfhub.triggers.events import job_summary
 
         if not isinstance(self.job_id, str) or not self.job_id.strip():
             raise ValueError(f"job_id must be a Hub Job id, got {self.job_id!r}")
-        hook = HfHubHook(self.hfhub_conn_id)
+        hook = self.hook
         job = hook.inspect_job(job_id=self.job_id, namespace=self.namespace)
         context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)
         if job.stage.is_terminal:

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Sequence
-from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseOperator, conf
+from airflow.providers.common.compat.sdk import AirflowException, conf
 
 from airflow_provider_hfhub.hub.stages import SPACE_HARDWARE
 from airflow_provider_hfhub.links import SPACE_URL_KEY, HfSpaceLink
 from airflow_provider_hfhub.operators import validation as check
+from airflow_provider_hfhub.operators.base import HfHubOperator, HfWatchingOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
     from airflow_provider_hfhub.hub import SpaceRuntime
 
 # Secret and variable names become environment variables in the Space.
@@ -51,17 +48,15 @@ def _check_hardware_name(hardware: object) -> None:
         raise ValueError(f"hardware must be a Space hardware flavor such as 't4-small', got {hardware!r}")
 
 
-class _SpaceOperator(BaseOperator):
-    """What every Space operator shares: the Space, the hook, the link, checks and the summary."""
+class _SpaceOperator(HfHubOperator):
+    """What every Space operator shares: the Space, the link, checks and the summary."""
 
     template_fields: Sequence[str] = ("repo_id",)
     operator_extra_links = (HfSpaceLink(),)
-    ui_color = "#ffd21e"
 
-    def __init__(self, *, repo_id: str, hfhub_conn_id: str = "hfhub_default", **kwargs: Any) -> None:
+    def __init__(self, *, repo_id: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repo_id = repo_id
-        self.hfhub_conn_id = hfhub_conn_id
 
     def _check_arguments(self, *, rendered: bool) -> None:
         """Check what is known; Jinja strings are checked again once rendered (subclasses add theirs)."""
@@ -72,23 +67,10 @@ class _SpaceOperator(BaseOperator):
     def _ready(value: Any, rendered: bool) -> bool:
         return rendered or not check.is_templated(value)
 
-    @cached_property
-    def hook(self) -> HfHubHook:
-        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-        return HfHubHook(self.hfhub_conn_id)
-
     def _check_hardware(self, hardware: str) -> None:
         """Known flavors pass at once; other names are checked against the Hub's live list."""
         _check_hardware_name(hardware)
-        if hardware in SPACE_HARDWARE:
-            return
-        try:
-            live = [flavor.name for flavor in self.hook.list_spaces_hardware()]
-        except Exception as exc:  # the list is a convenience: fall back to the known one
-            self.log.warning("Could not read the Hub's Space hardware list (%s); using the known one", exc)
-            live = list(SPACE_HARDWARE)
-        check.check_space_hardware(hardware, live)
+        self._check_live_name(hardware, SPACE_HARDWARE, self.hook.list_spaces_hardware, "Space hardware")
 
     def _push_url(self, context: Context, repo_id: str) -> None:
         context["ti"].xcom_push(key=SPACE_URL_KEY, value=self.hook.space_url(repo_id))
@@ -103,8 +85,10 @@ class _SpaceOperator(BaseOperator):
             self.log.warning("Free cpu-basic Spaces sleep after 48 h whatever their sleep time says")
 
 
-class _WaitingSpaceOperator(_SpaceOperator):
+class _WaitingSpaceOperator(_SpaceOperator, HfWatchingOperator):
     """A Space operator that can wait for the Space to run, in the worker or on the triggerer."""
+
+    error_class = SpaceError
 
     def __init__(
         self,
@@ -116,19 +100,13 @@ class _WaitingSpaceOperator(_SpaceOperator):
         poll_interval: float = 10.0,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            deferrable=deferrable, stream_logs=stream_logs, poll_interval=poll_interval, **kwargs
+        )
         self.wait_for_running = wait_for_running
-        self.deferrable = deferrable
-        self.stream_logs = stream_logs
         self.startup_timeout = startup_timeout
-        self.poll_interval = poll_interval
-        if poll_interval <= 0:
-            raise ValueError(f"poll_interval must be positive, got {poll_interval!r}")
         if startup_timeout is not None and startup_timeout <= 0:
             raise ValueError(f"startup_timeout must be positive seconds, got {startup_timeout!r}")
-
-    def _deadline(self, context: Context) -> float | None:
-        return check.execution_deadline(self.execution_timeout, context["ti"])
 
     def _wait(
         self, context: Context, repo_id: str, runtime: SpaceRuntime, requested_at: float, **target: Any
@@ -144,44 +122,17 @@ class _WaitingSpaceOperator(_SpaceOperator):
         # A restart answered with another stage has visibly begun: any RUNNING after it is the new run.
         spec["after_restart"] = bool(spec.get("after_restart")) and str(runtime.stage) == "RUNNING"
         if self.deferrable:
-            self._defer(spec)
+            from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
+
+            trigger = HfSpaceTrigger(hfhub_conn_id=self.hfhub_conn_id, deferred_at=time.time(), **spec)
+            self._defer_to(trigger, spec["execution_deadline"])
         return self.execute_complete(context, self._watch_here(spec))
 
     def _watch_here(self, spec: dict[str, Any]) -> dict[str, Any]:
         """The sync path: the trigger's own watch loop, run in this worker."""
-        from airflow_provider_hfhub.hooks.hfhub import close_shared_async_clients
         from airflow_provider_hfhub.triggers.space_watch import SpaceWatch, watch_space
 
-        hook = self.hook
-        hook.get_config()  # resolve the connection here, the sync way, before the loop starts
+        return self._run_watch(lambda hook: watch_space(hook, SpaceWatch(**spec), self.log))
 
-        async def watch() -> dict[str, Any]:
-            try:
-                return await watch_space(hook, SpaceWatch(**spec), self.log)
-            finally:
-                await close_shared_async_clients()
-
-        return asyncio.run(watch())
-
-    def _defer(self, spec: dict[str, Any]) -> None:
-        from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
-
-        trigger = HfSpaceTrigger(hfhub_conn_id=self.hfhub_conn_id, deferred_at=time.time(), **spec)
-        # The trigger enforces the deadline itself, with a clear message; the framework's timeout
-        # is only a backstop that must never fire first.
-        deadline, timeout = spec["execution_deadline"], None
-        if deadline is not None:
-            timeout = timedelta(seconds=max(deadline - time.time(), 0) + max(60.0, 2 * self.poll_interval))
-        self.defer(trigger=trigger, method_name="execute_complete", timeout=timeout)
-
-    def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
-        """Act on the trigger's event (or the sync path's): the Space's summary, or a clear error."""
-        from airflow_provider_hfhub.triggers.events import validate_event
-
-        event = validate_event(event)
-        if event["status"] == "success":
-            return dict(event["space"])
-        message, tail = event["message"], event.get("log_tail") or []
-        if tail:
-            message += "\nLast log lines:\n" + "\n".join(f"  {line}" for line in tail)
-        raise SpaceError(message)
+    def _result(self, event: dict[str, Any]) -> dict[str, Any]:
+        return dict(event["space"])

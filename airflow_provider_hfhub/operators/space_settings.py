@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hfhub.operators import validation as check
@@ -63,7 +63,11 @@ class HfSetSpaceSleepTimeOperator(_SpaceOperator):
 class _SpaceKeysOperator(_SpaceOperator):
     """Set and delete several secrets or variables in one task."""
 
-    kind = ""  # "secret" or "variable": picks the hook's add_space_* / delete_space_* methods
+    kind = ""  # "secret" or "variable", for checks and messages
+
+    def _methods(self) -> tuple[Callable[[str, str, str], Any], Callable[[str, str], Any]]:
+        """The hook's add and delete methods for this kind (subclasses)."""
+        raise NotImplementedError
 
     def _apply(self, context: Context, values: object, deleted: object) -> tuple[dict[str, str], list[str]]:
         self._check_arguments(rendered=True)
@@ -71,7 +75,7 @@ class _SpaceKeysOperator(_SpaceOperator):
         if not given and not gone:
             raise ValueError(f"nothing to do: give {self.kind}s to set or delete_{self.kind}s to delete")
         self._push_url(context, self.repo_id)
-        add, delete = (getattr(self.hook, f"{verb}_space_{self.kind}") for verb in ("add", "delete"))
+        add, delete = self._methods()
         for key, value in given.items():
             add(self.repo_id, key, value)
         for key in gone:
@@ -113,11 +117,11 @@ class HfSpaceSecretsOperator(_SpaceKeysOperator):
         if self._ready(self.delete_secrets, rendered):
             _check_keys("secrets", self.secrets, self.delete_secrets or ())
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        from airflow.providers.common.compat.sdk import mask_secret
+    def _methods(self) -> tuple[Callable[[str, str, str], Any], Callable[[str, str], Any]]:
+        return self.hook.add_space_secret, self.hook.delete_space_secret
 
-        for value in (self.secrets or {}).values():
-            mask_secret(str(value))  # before anything can log it
+    def execute(self, context: Context) -> dict[str, Any]:
+        self._mask_secrets()  # before anything can log them
         given, gone = self._apply(context, self.secrets, self.delete_secrets)
         summary = self._summary(self.repo_id, self.hook.get_space_runtime(self.repo_id))
         return {**summary, "secrets_set": sorted(given), "secrets_deleted": sorted(gone)}
@@ -152,6 +156,9 @@ class HfSpaceVariablesOperator(_SpaceKeysOperator):
         super()._check_arguments(rendered=rendered)
         if self._ready(self.variables, rendered) and self._ready(self.delete_variables, rendered):
             _check_keys("variables", self.variables, self.delete_variables or ())
+
+    def _methods(self) -> tuple[Callable[[str, str, str], Any], Callable[[str, str], Any]]:
+        return self.hook.add_space_variable, self.hook.delete_space_variable
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._apply(context, self.variables, self.delete_variables)

@@ -174,10 +174,7 @@ class HfDuplicateSpaceOperator(_WaitingSpaceOperator):
                 _check_keys(what, values)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow.providers.common.compat.sdk import mask_secret
-
-        for value in (self.secrets or {}).values():
-            mask_secret(str(value))  # before anything can log it
+        self._mask_secrets()  # before anything can log them
         self._check_arguments(rendered=True)
         if self.hardware is not None:
             self._check_hardware(self.hardware)

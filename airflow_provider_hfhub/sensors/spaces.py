@@ -6,19 +6,20 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, BaseSensorOperator, conf
+from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_hfhub.links import SPACE_URL_KEY, HfSpaceLink
 from airflow_provider_hfhub.operators import validation as check
+from airflow_provider_hfhub.sensors.base import HfStageSensor
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+    from airflow.triggers.base import BaseTrigger
 
     from airflow_provider_hfhub.hub import SpaceRuntime
-    from airflow_provider_hfhub.triggers.space_watch import SpaceWatch
 
 
-class HfSpaceStageSensor(BaseSensorOperator):
+class HfSpaceStageSensor(HfStageSensor):
     """Wait for a Space to reach a target stage; fail if it lands in a failure stage instead.
 
     SLEEPING is not RUNNING: a sleeping Space keeps the sensor waiting (list ``SLEEPING`` among the
@@ -33,78 +34,44 @@ class HfSpaceStageSensor(BaseSensorOperator):
 
     template_fields: Sequence[str] = ("repo_id",)
     operator_extra_links = (HfSpaceLink(),)
-    ui_color = "#ffd21e"
 
-    def __init__(
-        self,
-        *,
-        repo_id: str,
-        target_stages: Sequence[str] = ("RUNNING",),
-        hfhub_conn_id: str = "hfhub_default",
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        if isinstance(target_stages, str) or not target_stages:
-            raise ValueError(f"target_stages must be a non-empty list of stages, got {target_stages!r}")
+    def __init__(self, *, repo_id: str, target_stages: Sequence[str] = ("RUNNING",), **kwargs: Any) -> None:
+        super().__init__(target_stages=target_stages, **kwargs)
         if not check.is_templated(repo_id):
             check.check_repo_id(repo_id)
         self.repo_id = repo_id
-        self.target_stages = [str(stage).upper() for stage in target_stages]
-        self.hfhub_conn_id = hfhub_conn_id
-        self.deferrable = deferrable
 
-    def _watch(self) -> SpaceWatch:
-        from airflow_provider_hfhub.triggers.space_watch import SpaceWatch
-
-        return SpaceWatch(repo_id=self.repo_id, target_stages=tuple(self.target_stages), stream_logs=False)
-
-    def _runtime(self, context: Context) -> SpaceRuntime:
+    def _look(self, context: Context) -> SpaceRuntime:
         from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 
         check.check_repo_id(self.repo_id)
         hook = HfHubHook(self.hfhub_conn_id)
         context["ti"].xcom_push(key=SPACE_URL_KEY, value=hook.space_url(self.repo_id))
-        return hook.get_space_runtime(self.repo_id)
+        runtime = hook.get_space_runtime(self.repo_id)
+        note = " (asleep: not running)" if str(runtime.stage) == "SLEEPING" else ""
+        self.log.info("Space %s is %s%s", self.repo_id, runtime.stage, note)
+        return runtime
 
-    def _satisfied(self, runtime: SpaceRuntime) -> bool:
+    def _satisfied(self, seen: SpaceRuntime) -> bool:
         """The same verdict as the trigger's: True at a target, raise at a failure, else False."""
-        from airflow_provider_hfhub.triggers.space_watch import Progress
+        from airflow_provider_hfhub.triggers.space_watch import Progress, SpaceWatch
 
-        verdict = Progress(self._watch(), time.time()).judge(runtime, time.time())
+        watch = SpaceWatch(repo_id=self.repo_id, target_stages=tuple(self.target_stages), stream_logs=False)
+        now = time.time()
+        verdict = Progress(watch, now).judge(seen, now)
         if verdict is None:
             return False
         if verdict.status != "success":
             raise AirflowException(verdict.message)
         return True
 
-    def poke(self, context: Context) -> bool:
-        runtime = self._runtime(context)
-        note = " (asleep: not running)" if str(runtime.stage) == "SLEEPING" else ""
-        self.log.info("Space %s is %s%s", self.repo_id, runtime.stage, note)
-        return self._satisfied(runtime)
-
-    def execute(self, context: Context) -> Any:
-        if not self.deferrable:
-            return super().execute(context)
-        if self.poke(context):
-            return None
+    def _trigger(self, seen: SpaceRuntime, deadline: float | None) -> BaseTrigger:
         from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
 
-        deadline = time.time() + self.timeout if self.timeout else None
-        trigger = HfSpaceTrigger(
+        return HfSpaceTrigger(
             repo_id=self.repo_id, hfhub_conn_id=self.hfhub_conn_id, target_stages=self.target_stages,
             stream_logs=False, poll_interval=self.poke_interval, execution_deadline=deadline,
         )  # fmt: skip
-        self.defer(trigger=trigger, method_name="execute_complete")
 
-    def execute_complete(self, context: Context, event: Any = None) -> None:
-        from airflow_provider_hfhub.triggers.events import validate_event
-
-        event = validate_event(event)
-        if event["status"] == "timeout":
-            raise AirflowException(
-                f"Sensor timed out waiting for Space {self.repo_id} to be {' or '.join(self.target_stages)}"
-            )
-        if event["status"] != "success":
-            raise AirflowException(event["message"])
+    def _waiting_for(self) -> str:
+        return f"Space {self.repo_id} to be {' or '.join(self.target_stages)}"

@@ -39,8 +39,23 @@ def test_job_spec_matches_the_official_client(kwargs: dict) -> None:
         name=name,
         labels=kwargs.get("labels"),
     )
-    assert calls.job_spec(**kwargs) == expected
-    assert list(calls.job_spec(**kwargs)) == list(expected)  # key order too
+    assert calls.JobSpec(**kwargs).to_json() == expected
+    assert list(calls.JobSpec(**kwargs).to_json()) == list(expected)  # key order too
+
+
+def test_job_spec_is_a_frozen_value_with_the_official_clients_argument_names() -> None:
+    import dataclasses
+    import inspect
+
+    from huggingface_hub import HfApi
+
+    spec = calls.JobSpec(image="ubuntu", command=["true"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.image = "python"  # type: ignore[misc]
+    official = set(inspect.signature(HfApi.run_job).parameters)
+    assert {field.name for field in dataclasses.fields(calls.JobSpec)} <= official
+    with pytest.raises(ValueError, match="cannot both be provided"):
+        calls.JobSpec(image="ubuntu", command=["true"], name="a", labels={"name": "b"})
 
 
 def test_volumes_serialise_as_the_official_client() -> None:
@@ -91,7 +106,7 @@ def test_list_jobs_query_uses_repeated_stage_and_label_params() -> None:
 
 
 def test_only_work_creating_calls_are_marked_creates() -> None:
-    assert calls.run_job({}, "ns").creates
+    assert calls.run_job(calls.JobSpec(image="ubuntu", command=["true"]), "ns").creates
     assert calls.trigger_scheduled_job("x", "ns").creates
     assert not calls.cancel_job("x", "ns").creates
     assert not calls.restart_space("a/b").creates
