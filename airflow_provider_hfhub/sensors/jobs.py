@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseSensorOperator, conf
 
+from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.operators import validation as check
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -44,7 +46,9 @@ class HfJobSensor(BaseSensorOperator):
             raise ValueError(f"target_stages must be a non-empty list of stages, got {target_stages!r}")
         self.job_id = job_id
         self.namespace = namespace
-        self.target_stages = [str(stage).upper() for stage in target_stages]
+        self.target_stages = check.check_target_stages(target_stages, JobStage, "Job")
+        if namespace is not None and not check.is_templated(namespace):
+            check.check_namespace(namespace)
         self.hfhub_conn_id = hfhub_conn_id
         self.deferrable = deferrable
 

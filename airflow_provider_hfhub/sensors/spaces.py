@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, BaseSensorOperator, conf
 
+from airflow_provider_hfhub.hub.stages import SpaceStage
 from airflow_provider_hfhub.links import SPACE_URL_KEY, HfSpaceLink
 from airflow_provider_hfhub.operators import validation as check
 
@@ -50,7 +51,7 @@ class HfSpaceStageSensor(BaseSensorOperator):
         if not check.is_templated(repo_id):
             check.check_repo_id(repo_id)
         self.repo_id = repo_id
-        self.target_stages = [str(stage).upper() for stage in target_stages]
+        self.target_stages = check.check_target_stages(target_stages, SpaceStage, "Space")
         self.hfhub_conn_id = hfhub_conn_id
         self.deferrable = deferrable
 

@@ -25,7 +25,7 @@ def test_gated_deploy_dag_imports_with_no_errors() -> None:
     }  # fmt: skip
     assert {"space_repo_id", "train_command"} <= set(dag.params)
     hf_tasks = [t for t in dag.tasks if hasattr(t, "hfhub_conn_id")]
-    assert len(hf_tasks) == 5 and {t.hfhub_conn_id for t in hf_tasks} == {"hfhub_default"}
+    assert len(hf_tasks) == 4 and {t.hfhub_conn_id for t in hf_tasks} == {"hfhub_default"}
 
 
 def test_space_operators_and_sensor_import_no_hook_client_or_trigger() -> None:
