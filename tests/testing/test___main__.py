@@ -49,8 +49,9 @@ def test_cli_serves_and_stops_on_sigterm() -> None:
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.1.2.3", "example.invalid"])
 def test_cli_refuses_a_non_loopback_host(host: str, capsys: pytest.CaptureFixture[str]) -> None:
     """It runs Job commands as local processes: an open port would be remote code execution."""
-    with pytest.raises(SystemExit) as exited:
-        main(["--host", host, "--port", "0"])
+    with socket.socket() as held, pytest.raises(SystemExit) as exited:
+        held.bind(("0.0.0.0", 0))  # were the check gone, the bind would fail here instead of serving
+        main(["--host", host, "--port", str(held.getsockname()[1])])
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert f"--host {host} is not a loopback address" in err and "--allow-remote" in err
