@@ -7,7 +7,9 @@ Hub's error and the last build lines) -> smoke (an HTTP GET on the Space that mu
 
 Params: ``space_repo_id``, ``train_command`` (a list), ``hardware``, ``min_accuracy`` and
 ``smoke_url`` (``{subdomain}``, ``{endpoint}`` and ``{repo_id}`` are filled in; the default is the
-Space's app). Point ``hfhub_default`` at https://huggingface.co with a write token to run it for real.
+Space's app). The Space's ``INFERENCE_API_KEY`` comes from ``SPACE_INFERENCE_API_KEY`` in the
+worker's environment; there is no default. Point ``hfhub_default`` at https://huggingface.co with a
+write token to run it for real.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import os
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import AirflowFailException
 from airflow.sdk import DAG, task
@@ -24,7 +27,6 @@ from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.operators.spaces import (
     HfRequestSpaceHardwareOperator,
     HfRestartSpaceOperator,
-    HfSpaceSecretsOperator,
     HfSpaceVariablesOperator,
 )
 
@@ -35,6 +37,25 @@ print("eval_accuracy=0.91", flush=True)
 """
 METRIC = re.compile(r"\beval_accuracy=([0-9]*\.?[0-9]+)")
 SPACE = "{{ params.space_repo_id }}"
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def space_subdomain(repo_id: str) -> str:
+    """``my-org/My_Demo`` -> ``my-org-my-demo``: the Space app's host is ``<this>.hf.space``."""
+    return re.sub(r"[^a-z0-9-]", "-", repo_id.replace("/", "-").lower())
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+def token_may_go_to(url: str, endpoint: str, repo_id: str) -> bool:
+    """Only the Hub itself and this Space's own app get the token: scheme, host and port compared
+    exactly, never by prefix or substring (``https://huggingface.co.evil.net/`` is not the Hub)."""
+    space_app = ("https", f"{space_subdomain(repo_id)}.hf.space", 443)
+    return _origin(url) in (_origin(endpoint), space_app)
+
 
 with DAG(
     dag_id="space_gated_deploy",
@@ -90,13 +111,29 @@ with DAG(
             "EVAL_ACCURACY": "{{ ti.xcom_pull(task_ids='gate') }}",
         },
     )
-    # Secrets are never templated (they would show in the UI's rendered fields): take them from the
-    # environment or a secrets backend here. The value is masked in every log.
-    secrets = HfSpaceSecretsOperator(
-        task_id="set_secrets",
-        repo_id=SPACE,
-        secrets={"INFERENCE_API_KEY": os.environ.get("SPACE_INFERENCE_API_KEY", "change-me")},
-    )
+
+    @task
+    def set_secrets(repo_id: str) -> list[str]:
+        """Set the Space's INFERENCE_API_KEY from the worker's environment; no key, no deploy.
+
+        Read here, when the task runs, not when the file is parsed: secrets are never templated (they
+        would show in the UI's rendered fields), and a default would deploy a known key.
+        """
+        from airflow.providers.common.compat.sdk import mask_secret
+
+        from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+
+        value = os.environ.get("SPACE_INFERENCE_API_KEY")
+        if not value:
+            raise AirflowFailException(
+                "SPACE_INFERENCE_API_KEY is not set on the worker: the Space's INFERENCE_API_KEY has no "
+                "default. Set it (or read it from your secrets backend here) and run again."
+            )
+        mask_secret(value)  # before anything can log it
+        HfHubHook().add_space_secret(repo_id, "INFERENCE_API_KEY", value)
+        return ["INFERENCE_API_KEY"]
+
+    secrets = set_secrets(SPACE)
     # The restart below rebuilds the Space anyway: it is the task that waits.
     hardware = HfRequestSpaceHardwareOperator(
         task_id="request_hardware", repo_id=SPACE, hardware="{{ params.hardware }}", wait_for_running=False
@@ -118,10 +155,11 @@ with DAG(
 
         config = HfHubHook().get_config()
         repo_id = space["repo_id"]
-        subdomain = re.sub(r"[^a-z0-9-]", "-", repo_id.replace("/", "-").lower())
-        url = url_template.format(subdomain=subdomain, endpoint=config.endpoint, repo_id=repo_id)
+        url = url_template.format(
+            subdomain=space_subdomain(repo_id), endpoint=config.endpoint, repo_id=repo_id
+        )
         # Private Spaces (and the Hub's API) want the token; never send it anywhere else.
-        ours = url.startswith(config.endpoint) or f"://{subdomain}.hf.space" in url
+        ours = token_may_go_to(url, config.endpoint, repo_id)
         headers = {"authorization": f"Bearer {config.token}"} if ours and config.token else {}
         response = httpx.get(url, headers=headers, timeout=30, follow_redirects=True)
         print(f"GET {url} -> {response.status_code}: {response.text[:200]}")

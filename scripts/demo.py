@@ -128,6 +128,7 @@ def main() -> int:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "SPACE_INFERENCE_API_KEY": "demo-inference-key",  # the gated deploy has no default key
     }
     airflow = str(Path(sys.executable).with_name("airflow"))
     run([airflow, "db", "migrate"], env, quiet=True)

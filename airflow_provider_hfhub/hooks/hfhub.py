@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import platform
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
-from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook
 
@@ -23,6 +23,7 @@ from airflow_provider_hfhub.hub import (
 )
 from airflow_provider_hfhub.hub.config import DEFAULT_ENDPOINT
 
+TEST_TIMEOUT = 10.0  # seconds the connection form's Test button may wait for the Hub
 P = ParamSpec("P")
 R = TypeVar("R")
 Item = TypeVar("Item")
@@ -71,16 +72,22 @@ def user_agent() -> str:
 
 
 def endpoint_from(host: str | None, port: int | None = None, schema: str | None = None) -> str:
-    """The Hub URL from a connection's host: a full URL, or a host name (https unless ``schema`` says)."""
+    """The Hub URL from a connection's host: a full URL, or a host name with its scheme in ``schema``.
+
+    A bare host name is not taken for https: a plain-HTTP server (the fake Hub) would answer every
+    retry with an SSL error. ``HubConfig`` checks the result.
+    """
     if not host:
         return DEFAULT_ENDPOINT
     if "://" in host:
         return host.rstrip("/")
-    scheme = schema or "https"
+    if not schema:
+        raise ValueError(
+            f"The connection's host {host!r} has no scheme: write the Hub URL in full, e.g. "
+            f"https://{host} (or http://{host} for a plain-HTTP server such as the fake Hub)"
+        )
     netloc = f"{host}:{port}" if port else host
-    if not urlsplit(f"{scheme}://{netloc}").hostname:
-        raise ValueError(f"The connection's host {host!r} is not a Hub URL such as {DEFAULT_ENDPOINT}")
-    return f"{scheme}://{netloc}"
+    return f"{schema}://{netloc}"
 
 
 # One AsyncHubClient per event loop and configuration: a triggerer follows hundreds of Jobs on
@@ -108,8 +115,9 @@ class HfHubHook(BaseHook):
     """Talk to the Hugging Face Hub through an Airflow connection of type ``hfhub``.
 
     The connection's password is the token, its host the Hub endpoint (default
-    ``https://huggingface.co``) and its extra ``namespace`` the default Jobs namespace. Without such
-    a connection, ``HF_TOKEN`` and ``HF_ENDPOINT`` from the environment are used.
+    ``https://huggingface.co``) and its extra ``namespace`` the default Jobs namespace. When
+    ``hfhub_default`` does not exist, ``HF_TOKEN`` and ``HF_ENDPOINT`` from the environment are used;
+    any other connection id that does not exist is an error.
 
     :param hfhub_conn_id: the Airflow connection to use.
     :param retry: how failed requests are retried (defaults: 5 attempts, 120 s in all).
@@ -156,7 +164,7 @@ class HfHubHook(BaseHook):
     def _config_from(self, conn: Any | None, extra: dict[str, Any]) -> HubConfig:
         settings: dict[str, Any] = {"user_agent": user_agent(), "retry": self.retry, "stream": self.stream}
         if conn is None:
-            return HubConfig.from_env(**settings)
+            return self._config_from_env(settings)
         return HubConfig(
             endpoint=endpoint_from(conn.host, conn.port, conn.schema),
             token=conn.password or None,
@@ -164,12 +172,29 @@ class HfHubHook(BaseHook):
             **settings,
         )
 
+    def _config_from_env(self, settings: dict[str, Any]) -> HubConfig:
+        # Only for the default id: a mistyped hfhub_conn_id must not silently reach the real Hub
+        # with whatever HF_TOKEN the worker has.
+        if self.hfhub_conn_id != self.default_conn_name:
+            raise AirflowNotFoundException(
+                f"The connection {self.hfhub_conn_id!r} does not exist: create it (type hfhub) or fix "
+                f"hfhub_conn_id. HF_TOKEN / HF_ENDPOINT are used only when {self.default_conn_name!r} "
+                "does not exist."
+            )
+        config = HubConfig.from_env(**settings)
+        self.log.info(
+            "No connection %r: using the environment, HF_ENDPOINT %s and HF_TOKEN %s",
+            self.hfhub_conn_id,
+            config.endpoint,
+            "set" if config.token else "not set (anonymous)",
+        )
+        return config
+
     def get_config(self) -> HubConfig:
         if self._config is None:
             try:
                 conn = self.get_connection(self.hfhub_conn_id)
             except AirflowNotFoundException:
-                self.log.info("No connection %r: using HF_TOKEN / HF_ENDPOINT", self.hfhub_conn_id)
                 conn = None
             self._config = self._config_from(conn, conn.extra_dejson if conn else {})
         return self._config
@@ -212,12 +237,19 @@ class HfHubHook(BaseHook):
             self._client = None
 
     def test_connection(self) -> tuple[bool, str]:
-        """The UI's Test button: ask the Hub who the token belongs to."""
+        """The UI's Test button: ask the Hub who the token belongs to, in one short attempt.
+
+        No retries: the user is waiting on the button, and an unreachable host should say so at once.
+        """
         try:
-            account = self.get_conn().whoami()
-        except (HubError, ValueError) as exc:
+            config = dataclasses.replace(
+                self.get_config(), retry=RetryPolicy(max_attempts=1), timeout=TEST_TIMEOUT
+            )
+            with HubClient(config) as client:
+                account = client.whoami()
+        except (HubError, ValueError, AirflowNotFoundException) as exc:
             return False, str(exc)
-        return True, f"Connected to {self.get_config().endpoint} as {account.get('name')}"
+        return True, f"Connected to {config.endpoint} as {account.get('name')}"
 
     def job_url(self, job_id: str, namespace: str) -> str:
         return f"{self.get_config().endpoint}/jobs/{namespace}/{job_id}"

@@ -23,6 +23,7 @@ from airflow_provider_hfhub.hub.models import (
     Volume,
 )
 from airflow_provider_hfhub.hub.stages import DEFAULT_JOB_FLAVOR
+from airflow_provider_hfhub.hub.timeouts import timeout_seconds
 
 T = TypeVar("T")
 NAMESPACE = "{namespace}"
@@ -33,7 +34,6 @@ SPACE_IMAGE_PREFIXES = (
     "huggingface.co/spaces/",
     "hf.co/spaces/",
 )
-_TIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -101,12 +101,8 @@ def _hardware(data: Any, endpoint: str) -> list[HardwareInfo]:
 
 
 def parse_timeout(timeout: int | float | str | None) -> int | None:
-    """``300``, ``"90s"``, ``"5m"``, ``"1.5h"``, ``"2d"`` -> seconds, as the official client reads them."""
-    if not timeout:
-        return None
-    if isinstance(timeout, str) and timeout[-1] in _TIME_UNITS:
-        return int(float(timeout[:-1]) * _TIME_UNITS[timeout[-1]])
-    return int(timeout)
+    """``300``, ``"90s"``, ``"5m"``, ``"1.5h"``, ``"2d"`` -> seconds; no timeout (``None``, 0) -> None."""
+    return timeout_seconds(timeout) if timeout else None
 
 
 def sanitize_job_name(name: str) -> str:

@@ -3,9 +3,50 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+# A user or org name: one path segment of /api/jobs/{namespace} (a "/" would address another path).
+NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
+
+
+def check_endpoint(endpoint: str) -> str:
+    """The Hub's base URL, without a trailing ``/``; an error says what to write instead.
+
+    A host without a scheme used to become ``https://host``: against a plain-HTTP server (the fake
+    Hub) that is an SSL error after every retry. ``.../api`` would send ``/api/api/...``: 404s.
+    """
+    parts = urlsplit(endpoint)
+    try:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise ValueError(
+            f"Hub endpoint {endpoint!r} is not an http(s) URL: write it in full, e.g. {DEFAULT_ENDPOINT} "
+            "(or http://127.0.0.1:PORT for a local fake Hub)"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(
+            f"Hub endpoint {endpoint!r} must be a base URL, without credentials, query or fragment"
+        )
+    if parts.path.rstrip("/").endswith("/api"):
+        base = endpoint.rstrip("/").removesuffix("/api")
+        raise ValueError(
+            f"Hub endpoint {endpoint!r} ends in /api: give the Hub's base URL ({base}); /api/... is added"
+        )
+    return endpoint.rstrip("/")
+
+
+def check_namespace(namespace: object) -> str:
+    if not isinstance(namespace, str) or not NAMESPACE.match(namespace):
+        raise ValueError(
+            f"namespace {namespace!r} must be one user or org name (letters, digits, '-', '_' and '.', "
+            "no '/'), such as 'my-org'"
+        )
+    return namespace
 
 
 @dataclass(frozen=True)
@@ -88,7 +129,9 @@ class HubConfig:
     stream: StreamPolicy = field(default_factory=StreamPolicy)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "endpoint", (self.endpoint or DEFAULT_ENDPOINT).rstrip("/"))
+        object.__setattr__(self, "endpoint", check_endpoint(self.endpoint or DEFAULT_ENDPOINT))
+        if self.namespace is not None:
+            check_namespace(self.namespace)
 
     @classmethod
     def from_env(cls, **overrides: object) -> HubConfig:

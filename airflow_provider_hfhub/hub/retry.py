@@ -32,6 +32,19 @@ def is_retryable(exc: BaseException, *, creates: bool) -> bool:
     return False
 
 
+def create_may_have_landed(exc: BaseException) -> bool:
+    """Whether a failed create may still have made its Job, so looking it up is worth a request.
+
+    Only when the failed request is the create itself (a POST: a failed ``whoami`` before it sent
+    no create) and it reached the Hub without being refused (429, 503, connect errors were not).
+    """
+    if getattr(exc, "method", None) != "POST" or isinstance(exc, RateLimitedError):
+        return False
+    if isinstance(exc, ServerError):
+        return exc.status_code != 503
+    return isinstance(exc, HubTransportError) and not isinstance(exc.__cause__, _NOT_SENT)
+
+
 class _WaitPolicy(tenacity.wait.wait_base):
     """Exponential back-off with jitter, or the Hub's own ``Retry-After`` when it sends one."""
 

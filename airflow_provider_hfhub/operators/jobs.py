@@ -140,7 +140,9 @@ class HfRunJobOperator(HfWatchingOperator):
             check.check_labels(self.labels)
         if ready(self.env):
             check.check_env("env", self.env)
-        check.check_env("secrets", self.secrets)
+        check.check_env("secrets", self.secrets, text_only=True)  # sent as given: strings only
+        if self.namespace is not None and ready(self.namespace):
+            check.check_namespace(self.namespace)
         if not isinstance(self.flavor, str) or not self.flavor:
             raise ValueError(
                 f"flavor must be a hardware flavor name such as 'cpu-basic', got {self.flavor!r}"
@@ -188,10 +190,13 @@ class HfRunJobOperator(HfWatchingOperator):
 
     def _start(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
         from airflow_provider_hfhub.hub import HubTransportError, ServerError
+        from airflow_provider_hfhub.hub.retry import create_may_have_landed
 
         try:
             return self._submit(hook, labels)
         except (ServerError, HubTransportError) as exc:
+            if not create_may_have_landed(exc):  # else a second round of retries for nothing
+                raise
             # The answer was lost but the Job may exist: find it rather than leave it unwatched.
             found = hook.list_jobs(labels=labels, namespace=self.namespace)
             if not found:
@@ -337,6 +342,8 @@ class HfRunUvJobOperator(HfRunJobOperator):
         super()._check_arguments(rendered=rendered)
         if not isinstance(self.script, str) or not self.script.strip():
             raise ValueError("script must be a script URL, a command, or the script's text")
+        if rendered or not check.is_templated(self.script):
+            check.check_uv_script(self.script)
         for name in ("script_args", "dependencies"):
             value = getattr(self, name)
             if value is None or not (rendered or not check.is_templated(value)):
@@ -379,6 +386,8 @@ class HfCancelJobOperator(HfHubOperator):
 
         if not isinstance(self.job_id, str) or not self.job_id.strip():
             raise ValueError(f"job_id must be a Hub Job id, got {self.job_id!r}")
+        if self.namespace is not None:
+            check.check_namespace(self.namespace)
         hook = self.hook
         job = hook.inspect_job(job_id=self.job_id, namespace=self.namespace)
         context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)

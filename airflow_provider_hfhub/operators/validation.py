@@ -6,28 +6,49 @@ Cheap to import (no httpx): DAG files import operators at parse time.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
+from airflow_provider_hfhub.hub.config import check_namespace
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, SPACE_HARDWARE, SPACE_STORAGE_TIERS
+from airflow_provider_hfhub.hub.timeouts import timeout_seconds
+
+__all__ = ["check_namespace"]  # re-exported: operators check namespaces with the config's rule
 
 # Docker reference: [registry[:port]/]name[/more][:tag][@digest], lower-case path components.
 _DOCKER_IMAGE = re.compile(
     r"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
-_SPACE_IMAGE = re.compile(r"^(?:https://)?(?:huggingface\.co|hf\.co)/spaces/[\w.-]+/[\w.-]+$")
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
+_REPO_PART = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
+# Exactly the prefixes the request builder turns into ``spaceId`` (hub/calls.py), then user/name.
+_SPACE_IMAGE = re.compile(rf"^(?:https://)?(?:huggingface\.co|hf\.co)/spaces/{_REPO_PART}/{_REPO_PART}$")
+_HUB_HOSTS = ("huggingface.co/", "hf.co/")
+_REPO_ID = re.compile(rf"^{_REPO_PART}/{_REPO_PART}$")
 _LABEL = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
-_TIMEOUT = re.compile(r"^\d+(?:\.\d+)?[smhd]?$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# uv runs a URL, a command on PATH, or (not here: nothing is uploaded) a local file.
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_UV_COMMAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+@=-]*$")
+# What the official client takes for local files (and notebooks).
+_LOCAL_FILE_SUFFIXES = (".py", ".sh", ".yaml", ".yml", ".toml", ".ipynb")
 LABEL_PREFIX = "airflow-"
 
 
 def check_image(image: object) -> str:
-    if not isinstance(image, str) or not (_DOCKER_IMAGE.match(image) or _SPACE_IMAGE.match(image)):
+    if isinstance(image, str) and image.lower().removeprefix("https://").startswith(_HUB_HOSTS):
+        # Also a valid Docker reference (registry hf.co), but the builder sends it as a Space.
+        if not _SPACE_IMAGE.match(image):
+            raise ValueError(
+                f"image {image!r} names the Hub but not a Space: write 'hf.co/spaces/<user>/<space-name>'"
+            )
+        return image
+    if not isinstance(image, str) or not _DOCKER_IMAGE.match(image):
         raise ValueError(
             f"image {image!r} is neither a Docker image (e.g. 'python:3.12', 'ghcr.io/org/img:tag') "
             "nor a Space (e.g. 'hf.co/spaces/user/name')"
@@ -46,18 +67,13 @@ def check_command(command: object) -> list[str]:
 
 
 def check_timeout(timeout: object) -> int | float | str | None:
-    """``None``, seconds (``300``) or a duration string (``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``)."""
-    if timeout is None:
-        return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float, str)):
-        raise ValueError(f"timeout must be seconds or a string like '30m', got {timeout!r}")
-    if isinstance(timeout, str) and not _TIMEOUT.match(timeout):
-        raise ValueError(
-            f"timeout {timeout!r} is not a duration: use seconds or a number with s, m, h or d ('30m')"
-        )
-    if float(str(timeout).rstrip("smhd")) <= 0:
-        raise ValueError(f"timeout must be positive, got {timeout!r}")
-    return timeout
+    """``None``, whole seconds (``300``) or a duration (``"90s"``, ``"30m"``, ``"1.5h"``, ``"1d"``).
+
+    The request builder reads it with the same function, so an accepted value is sent as meant.
+    """
+    if timeout is not None:
+        timeout_seconds(timeout)
+    return timeout  # type: ignore[return-value]
 
 
 def check_labels(labels: object) -> dict[str, str]:
@@ -78,12 +94,73 @@ def check_labels(labels: object) -> dict[str, str]:
     return dict(labels)
 
 
-def check_env(name: str, values: object) -> dict[str, str]:
+def check_env(name: str, values: object, *, text_only: bool = False) -> dict[str, str]:
+    """Environment variables as sent: names a shell accepts, values text.
+
+    Numbers are taken as Python writes them (``3``, ``0.91``: what native Jinja rendering turns
+    such strings into); ``True``, ``None``, dicts and lists are refused rather than sent as
+    ``"True"`` or a Python repr. ``text_only``: strings only (values sent as given, e.g. secrets).
+    """
     if values is None:
         return {}
-    if not isinstance(values, Mapping) or not all(isinstance(k, str) and k for k in values):
+    if not isinstance(values, Mapping):
         raise ValueError(f"{name} must be a dict of environment variable names to values, got {type(values)}")
-    return {key: str(value) for key, value in values.items()}
+    result = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not _ENV_NAME.match(key):
+            raise ValueError(
+                f"{name} name {key!r} is invalid: environment variable names have letters, digits and "
+                "'_', and do not start with a digit"
+            )
+        number = not text_only and (
+            (isinstance(value, int) and not isinstance(value, bool))
+            or (isinstance(value, float) and math.isfinite(value))
+        )
+        if not (isinstance(value, str) or number):
+            kinds = "a string" if text_only else "a string or a number"
+            raise ValueError(
+                f"{name}[{key!r}] is {value!r} ({type(value).__name__}): give {kinds}, as the program "
+                "should read it (e.g. 'true' or '1' for a flag, json.dumps(...) for a structure)"
+            )
+        result[key] = str(value)
+    return result
+
+
+def check_uv_script(script: object) -> str:
+    """A script URL, a command on the image's PATH, or the script's text (more than one line).
+
+    The official client uploads a local file first; this provider does not, so a path would start a
+    paid Job that fails on the Hub: it is refused here.
+    """
+    if not isinstance(script, str) or not script.strip():
+        raise ValueError("script must be a script URL, a command, or the script's text")
+    if "\n" in script.strip() or _URL.match(script):
+        return script
+    if re.search(r"[/\\]", script) or script.startswith((".", "~")) or script.endswith(_LOCAL_FILE_SUFFIXES):
+        raise ValueError(
+            f"script {script!r} looks like a local file, which the Hub Job cannot read: read it yourself "
+            "and pass its text (script=Path(...).read_text()), or give a URL to it"
+        )
+    if not _UV_COMMAND.match(script):
+        raise ValueError(
+            f"script {script!r} is neither a URL, a command name, nor a script's text (more than one "
+            "line): put arguments in script_args, and a one-line script on lines of its own"
+        )
+    return script
+
+
+def check_target_stages(stages: object, known: type[Enum], what: str) -> list[str]:
+    """A sensor's targets, upper-cased: known stages only (stages read from the Hub may be any)."""
+    if isinstance(stages, str) or not isinstance(stages, Iterable):
+        raise ValueError(f"target_stages must be a non-empty list of stages, got {stages!r}")
+    names = [member.value for member in known]
+    given = [stage.upper() if isinstance(stage, str) else stage for stage in stages]
+    unknown = [stage for stage in given if stage not in names]
+    if not given or unknown:
+        raise ValueError(
+            f"target_stages {unknown or given!r}: not {what} stages; valid stages: {', '.join(names)}"
+        )
+    return given
 
 
 def check_flavor(flavor: object, known: Iterable[str] = JOB_FLAVORS, what: str = "flavor") -> str:

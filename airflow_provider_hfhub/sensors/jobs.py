@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException
 
+from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.operators import validation as check
 from airflow_provider_hfhub.sensors.base import HfStageSensor
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ class HfJobSensor(HfStageSensor):
         super().__init__(target_stages=target_stages, **kwargs)
         self.job_id = job_id
         self.namespace = namespace
+        self.target_stages = check.check_target_stages(target_stages, JobStage, "Job")
+        if namespace is not None and not check.is_templated(namespace):
+            check.check_namespace(namespace)
 
     def _look(self, context: Context) -> JobInfo:
         from airflow_provider_hfhub.hooks.hfhub import HfHubHook

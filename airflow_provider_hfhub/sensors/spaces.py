@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException
 
+from airflow_provider_hfhub.hub.stages import SpaceStage
 from airflow_provider_hfhub.links import SPACE_URL_KEY, HfSpaceLink
 from airflow_provider_hfhub.operators import validation as check
 from airflow_provider_hfhub.sensors.base import HfStageSensor
@@ -40,6 +41,7 @@ class HfSpaceStageSensor(HfStageSensor):
         if not check.is_templated(repo_id):
             check.check_repo_id(repo_id)
         self.repo_id = repo_id
+        self.target_stages = check.check_target_stages(target_stages, SpaceStage, "Space")
 
     def _look(self, context: Context) -> SpaceRuntime:
         from airflow_provider_hfhub.hooks.hfhub import HfHubHook

@@ -68,10 +68,42 @@ def test_volumes_serialise_as_the_official_client() -> None:
 
 @pytest.mark.parametrize(
     ("timeout", "seconds"),
-    [(300, 300), (2.5, 2), ("90s", 90), ("5m", 300), ("1.5h", 5400), ("2d", 172800), ("45", 45)],
+    [
+        (300, 300),
+        ("90s", 90),
+        ("5m", 300),
+        ("1.5h", 5400),
+        ("2d", 172800),
+        ("45", 45),
+        (None, None),
+        (0, None),
+    ],
 )
 def test_timeout_strings(timeout: object, seconds: int) -> None:
     assert calls.parse_timeout(timeout) == seconds  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("timeout", [2.5, "2.5", "0.5s", "0.01m"])
+def test_a_timeout_that_is_not_whole_seconds_is_refused_not_truncated(timeout: object) -> None:
+    """The official client sends int(): 2.5 -> 2, "0.5s" -> 0 (no limit at all)."""
+    with pytest.raises(ValueError, match="whole seconds: use"):
+        calls.parse_timeout(timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("timeout", "ours", "theirs"),
+    [
+        (300, 300, 300), (300.0, 300, 300), ("300", 300, 300), ("90s", 90, 90), ("0.5m", 30, 30),
+        ("1.5h", 5400, 5400), ("0.25d", 21600, 21600),
+        ("2.05m", 123, 122),  # the official client's float arithmetic loses a second: 2.05 * 60 < 123
+    ],
+)  # fmt: skip
+def test_whole_second_timeouts_are_sent_exactly(timeout: object, ours: int, theirs: int) -> None:
+    assert calls.parse_timeout(timeout) == ours  # type: ignore[arg-type]
+    spec = official._create_job_spec(
+        image="ubuntu", command=["true"], env=None, secrets=None, flavor=None, timeout=timeout
+    )  # type: ignore[arg-type]
+    assert spec["timeoutSeconds"] == theirs
 
 
 def test_uv_command_for_a_url_is_the_official_one() -> None:
