@@ -14,6 +14,7 @@ from airflow_provider_hfhub.triggers.job_watch import JobWatch, watch_job
 from airflow_provider_hfhub.triggers.watch import stop
 
 
+@pytest.mark.timeout(10)  # a swallowed cancel leaves the loop hanging at teardown
 async def test_stop_does_not_swallow_a_cancel_aimed_at_the_caller() -> None:
     release = asyncio.Event()
 
