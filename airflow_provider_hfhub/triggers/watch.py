@@ -155,6 +155,8 @@ class Watch(Generic[State]):
             self.log.warning(
                 "Stopped streaming the log of %s (%s); still following its stage", self.judge.what, exc
             )
+        except Exception:  # said here: stop() retrieves the failure without a word
+            self.log.exception("Stopped streaming the log of %s; still following its stage", self.judge.what)
         finally:
             self.wake.set()
 

@@ -67,6 +67,21 @@ def test_deferred_job_streams_its_log_while_deferred(api: AirflowApi, hub, dag_r
     assert len(job_creations(hub)) == 1
 
 
+def test_a_job_of_a_few_seconds_deferred_succeeds(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
+    # Airflow 3.1-3.3.2 can fail a task whose trigger fires within seconds of the deferral
+    # (apache/airflow#72716): the trigger holds such an event until the deferral is old enough.
+    lines = job_lines("quick", 3)
+    hub.add_job_scenario("e2e-quick", lines=lines, line_interval=0.5)
+    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-quick"})
+    ti = api.wait_ti(DEFERRED, run_id, TASK, {"success", "failed"}, timeout=150)
+    events = api.log_events(DEFERRED, run_id, TASK, ti["try_number"])
+    assert (ti["state"], ti["try_number"]) == ("success", 1), excerpt(events)
+    assert api.xcom(DEFERRED, run_id, TASK, "return_value")["stage"] == "COMPLETED"  # execute_complete ran
+    for line in lines:
+        assert counts(events, line) == (1, 0), f"{line!r} not exactly once:\n{excerpt(events)}"
+    assert len(job_creations(hub)) == 1
+
+
 @pytest.mark.skipif(
     airflow_version() < (3, 3), reason="BaseTrigger.on_kill (user kill of a deferred task) needs Airflow 3.3+"
 )
@@ -271,14 +286,6 @@ def test_secrets_never_leave_the_job(
     assert not leaks, "secrets leaked:\n" + "\n".join(leaks)
 
 
-QUICK_RESTART_BUG = (
-    "known limit: triggers/log_stream.replay_before takes a trigger that starts less than "
-    "RESTART_AGE_SECONDS (30 s) after the deferral for a first run, so after a clean triggerer restart "
-    "(its triggers are reassigned at once) the replayed log lines are shown again without [replayed]"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=QUICK_RESTART_BUG)
 def test_triggerer_restarted_soon_after_deferral_marks_replayed_lines(
     airflow_e2e: AirflowDeployment, api: AirflowApi, hub, dag_runs: DagRuns
 ) -> None:
@@ -309,20 +316,11 @@ def test_triggerer_restarted_soon_after_deferral_marks_replayed_lines(
     assert all(counts(events, line) == (1, 1) for line in shown_lines), excerpt(events, 120)
 
 
-ECHOED_SECRET_BUG = (
-    "provider bug: a Job secret (secrets=) printed by the Job itself reaches the task log unmasked on the "
-    "deferrable path: mask_secret() runs in the worker (HfRunJobOperator._mask_secrets), but the triggerer, "
-    "which forwards the lines (and the event's log_tail), never learns the value"
-)
-
-
 @pytest.mark.parametrize(
     "dag_id",
     [
         pytest.param("e2e_job_secrets_sync", id="sync"),
-        pytest.param(
-            "e2e_job_secrets", id="deferred", marks=pytest.mark.xfail(strict=True, reason=ECHOED_SECRET_BUG)
-        ),
+        pytest.param("e2e_job_secrets", id="deferred"),
     ],
 )
 def test_job_secret_printed_by_the_job_is_masked(

@@ -113,3 +113,40 @@ async def test_very_long_lines_are_split_not_dropped(
     assert event["status"] == "success"
     out = capsys.readouterr().out
     assert out.count("A" * 8000) == 2 and "[continued] " + "A" * 4000 in out
+
+
+async def test_a_restart_soon_after_the_deferral_is_told_by_the_marker_the_first_run_left(
+    hub_connection: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first run of a deferral leaves an XCom; a run that finds it is a restart, however soon.
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time import task_runner
+
+    stored: dict[str, object] = {}
+
+    class Supervisor:
+        async def asend(self, message: object) -> object:
+            kind = type(message).__name__
+            if kind == "SetXCom":
+                stored[message.key] = message.value  # type: ignore[attr-defined]
+            return SimpleNamespace(value=stored.get(message.key))  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Supervisor(), raising=False)
+    hub_connection.add_job_scenario("done", lines=["first", "second"])
+    deferred = _deferred_trigger(hub_connection, "done")
+    hub_connection.wait_for_job_stage(deferred.watch.job_id, "COMPLETED")
+    runs = []
+    for _ in range(2):  # both within seconds of the deferral
+        trigger = _rebuilt(deferred)
+        trigger.task_instance = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)  # type: ignore[attr-defined]
+        runs.append((await _logged_lines(trigger))[1])
+    assert "first" in runs[0] and not any(line.startswith("[replayed]") for line in runs[0])
+    assert "[replayed] first" in runs[1] and "[replayed] second" in runs[1]
+
+
+async def test_a_success_event_carries_no_log_tail(hub_connection: FakeHub) -> None:
+    # Airflow logs every event it fires: a success would repeat the Job's last lines there.
+    hub_connection.add_job_scenario("done", lines=["first", "second"])
+    event, _ = await _logged_lines(roundtrip(_deferred_trigger(hub_connection, "done")))
+    assert event["status"] == "success" and "log_tail" not in event
