@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from .deployment import AirflowApi, AirflowDeployment, process_cmdline, wait_for
-from .helpers import REPLAYED, DagRuns, airflow_version, counts, excerpt, job_creations, job_lines, only_job
+from .helpers import REPLAYED, DagRuns, counts, excerpt, job_creations, job_lines, only_job
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -82,9 +82,6 @@ def test_a_job_of_a_few_seconds_deferred_succeeds(api: AirflowApi, hub, dag_runs
     assert len(job_creations(hub)) == 1
 
 
-@pytest.mark.skipif(
-    airflow_version() < (3, 3), reason="BaseTrigger.on_kill (user kill of a deferred task) needs Airflow 3.3+"
-)
 def test_user_kill_while_deferred_cancels_the_job(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
     hub.add_job_scenario("e2e-kill", lines=job_lines("kill", 3), line_interval=0.1, hold=True)
     run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-kill"})
