@@ -123,6 +123,55 @@ MUTANTS = [
         "        if False:",
         ("tests/triggers/test_cancel.py",),
     ),
+    Mutant(
+        "the replayed prefix of a reconnection is not skipped",
+        f"{PKG}/hub/flows.py",
+        "            self.cursor.new_connection(after_tail=after_tail)",
+        "            pass",
+        ("tests/hub/test_flows.py", "tests/hub/test_space_streams.py"),
+    ),
+    Mutant(
+        "a restart soon after the deferral is taken for a first run",
+        f"{PKG}/triggers/runtime.py",
+        '    return getattr(earlier, "value", None) is not None',
+        "    return False",
+        ("tests/triggers/test_jobs.py",),
+    ),
+    Mutant(
+        "a success event repeats the Job's last lines",
+        f"{PKG}/triggers/job_watch.py",
+        "return event(verdict.status, verdict.message, **fields)  # no log tail",
+        "return event(verdict.status, verdict.message, **fields, log_tail=tail)  # no log tail",
+        ("tests/triggers/test_jobs.py",),
+    ),
+    Mutant(
+        "a uv script that is a local path is sent to the Hub",
+        f"{PKG}/operators/validation.py",
+        '    if re.search(r"[/\\\\]", script) or script.startswith((".", "~"))',
+        "    if False",
+        ("tests/operators/test_job_validation.py",),
+    ),
+    Mutant(
+        "env values are sent without checking",
+        f"{PKG}/operators/validation.py",
+        "        if not (isinstance(value, str) or number):",
+        "        if False:",
+        ("tests/operators/test_job_validation.py",),
+    ),
+    Mutant(
+        "sensor target stages are not checked",
+        f"{PKG}/operators/validation.py",
+        "    if not given or unknown:",
+        "    if not given:",
+        ("tests/sensors",),
+    ),
+    Mutant(
+        "a missing connection id falls back to the environment",
+        f"{PKG}/hooks/hfhub.py",
+        "        if self.hfhub_conn_id != self.default_conn_name:\n            raise AirflowNotFoundException(",
+        "        if False:\n            raise AirflowNotFoundException(",
+        ("tests/hooks",),
+    ),
 ]
 
 
