@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test suite suite-only matrix lint demo bench clean
+.PHONY: test suite suite-only matrix lint demo bench mutants clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	@PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m benchmarks
+
+# Deliberate breakages, one at a time in a copy of the tree: each must make its tests fail.
+mutants: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/mutants.py
 
 clean:
 	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo

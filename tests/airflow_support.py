@@ -45,6 +45,10 @@ class TaskInstance:
         json.dumps(value)  # XCom values must be JSON-safe
         self.xcoms[key] = value
 
+    def xcom_pull(self, task_ids: str | None = None, key: str = "return_value", **_: Any) -> Any:
+        assert task_ids in (None, self.task_id), "only this task's own XComs are kept here"
+        return self.xcoms.get(key)
+
 
 class TaskStateStore(dict):  # type: ignore[type-arg]
     """Airflow 3.3's ``context["task_state_store"]``: per task instance, kept across tries."""

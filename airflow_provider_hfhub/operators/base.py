@@ -39,15 +39,6 @@ def defer_timeout(deadline: float | None, poll_interval: float) -> timedelta | N
     return timedelta(seconds=max(deadline - time.time(), 0.0) + backstop)
 
 
-def failure_message(event: Mapping[str, Any]) -> str:
-    """The event's message, with the last log lines the trigger kept, indented."""
-    message = str(event["message"])
-    tail = event.get("log_tail") or []
-    if tail:
-        message += "\nLast log lines:\n" + "\n".join(f"  {line}" for line in tail)
-    return message
-
-
 class HfHubOperator(BaseOperator):
     """A task that talks to the Hub through an ``hfhub`` connection.
 
@@ -141,11 +132,11 @@ class HfWatchingOperator(HfHubOperator):
 
     def execute_complete(self, context: Context, event: Any = None) -> dict[str, Any]:
         """Act on the trigger's event (or the sync path's): the summary, or a clear error."""
-        from airflow_provider_hfhub.triggers.events import validate_event
+        from airflow_provider_hfhub.triggers.events import failure_text, validate_event
 
         self._mask_secrets()  # a resumed task is a new process, and the log tail may echo them
         event = validate_event(event)
         self._on_event(event)
         if event["status"] != "success":
-            raise self.error_class(failure_message(event))
+            raise self.error_class(failure_text(event))
         return self._result(event)

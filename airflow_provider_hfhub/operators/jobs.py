@@ -114,6 +114,7 @@ class HfRunJobOperator(HfWatchingOperator):
         self.cancel_on_kill = cancel_on_kill
         self.reattach_on_restart = reattach_on_restart
         self.job_id: str | None = None
+        self._cancelled: str | None = None
         self.job_namespace: str | None = None
         if scheduling_timeout is not None and scheduling_timeout <= 0:
             raise ValueError(f"scheduling_timeout must be positive seconds, got {scheduling_timeout!r}")
@@ -169,8 +170,19 @@ class HfRunJobOperator(HfWatchingOperator):
             job = self._submit(
                 hook, check.check_labels(self.labels), {**owner, attempts.TRY_LABEL: str(ti.try_number)}
             )
-        attempts.remember(context, job)
         self.job_id, self.job_namespace = job.id, job.owner.name
+        try:
+            return self._follow(context, job)
+        except Exception as exc:
+            # Whatever fails between the Job's start and its outcome (an XCom write, the deferral,
+            # the worker's watch) must not leave it running unwatched.
+            self._cancel(f"the task failed while following it ({type(exc).__name__})")
+            raise
+
+    def _follow(self, context: Context, job: JobInfo) -> dict[str, Any]:
+        """Announce the Job, then wait for its outcome here or on the triggerer."""
+        ti = context["ti"]
+        attempts.remember(context, job)
         ti.xcom_push(key="job_id", value=job.id)
         ti.xcom_push(key=JOB_URL_KEY, value=job.url)
         self.log.info("Hub Job %s (%s, %s): %s", job.id, self.flavor, job.stage, job.url)
@@ -212,30 +224,62 @@ class HfRunJobOperator(HfWatchingOperator):
             poll_interval=self.poll_interval, stream_logs=self.stream_logs,
             scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
             deferred_at=time.time(), cancel_on_kill=self.cancel_on_kill,
+            sealed_secrets=self._sealed_secrets(),
         )  # fmt: skip
         self._defer_to(trigger, deadline)
+
+    def _sealed_secrets(self) -> str | None:
+        """The secret values for the triggerer's masker, encrypted (``triggers/sealed.py``)."""
+        from airflow_provider_hfhub.triggers.sealed import seal
+
+        values = [str(value) for value in (self.secrets or {}).values()]
+        sealed = seal(values)
+        if values and sealed is None and self.stream_logs:
+            self.log.warning(
+                "No Fernet key is set ([core] fernet_key): a secret the Job prints is not masked in the "
+                "log lines the triggerer forwards. Set a Fernet key, or deferrable=False."
+            )
+        return sealed
 
     def _on_event(self, event: dict[str, Any]) -> None:
         job = event.get("job") or {}
         # A resumed task is a fresh operator: the Job comes from the event, never from memory.
         self.job_id = job.get("id") or event.get("job_id") or self.job_id
         self.job_namespace = job.get("namespace") or event.get("namespace") or self.job_namespace
-        if event["status"] in ("timeout", "scheduling_timeout"):
-            self._cancel(f"the task's {event['status'].replace('_', ' ')}")
+        if event["status"] in ("timeout", "scheduling_timeout", "error"):
+            # The Job may still run: a deadline passed, or the Hub could not be followed.
+            self._cancel(f"the task ends with a {event['status'].replace('_', ' ')} event")
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Cancel the Job when Airflow ends the deferral itself (its defer timeout, a failed trigger).
+
+        Then ``execute_complete`` never runs (``BaseOperator.resume_execution`` raises at once for
+        ``__fail__``); the Job's id is in the XCom pushed before the deferral, which a resume keeps.
+        """
+        if next_method == "__fail__":
+            ti = context["ti"]
+            self.job_id = ti.xcom_pull(task_ids=ti.task_id, key="job_id", map_indexes=ti.map_index)
+            reason = (next_kwargs or {}).get("error", "unknown")
+            self._cancel(f"Airflow ended the deferral ({reason})")
+        return super().resume_execution(next_method, next_kwargs, context)
 
     def _result(self, event: dict[str, Any]) -> dict[str, Any]:
         return dict(event.get("job") or {})
 
     def _cancel(self, why: str) -> None:
-        if not self.cancel_on_kill or not self.job_id:
+        """Cancel the Job, best effort and once: a failing task may pass several ways out."""
+        if not self.cancel_on_kill or not self.job_id or self.job_id == self._cancelled:
             return
+        self._cancelled = self.job_id
         if not self.job_namespace:
             self.job_namespace = self.namespace or self.hook.default_namespace()
         self.log.info("Cancelling Hub Job %s: %s", self.job_id, why)
         try:
             self.hook.cancel_job(job_id=self.job_id, namespace=self.job_namespace)
         except Exception as exc:  # best effort: the task is failing anyway, say why the Job may live on
-            self.log.error("Could not cancel Hub Job %s: %s", self.job_id, exc)
+            from airflow_provider_hfhub.triggers.events import cancel_failed_text
+
+            self.log.error("%s", cancel_failed_text(self.job_id, self.job_namespace, exc))
 
     def on_kill(self) -> None:
         self._cancel("the task was killed")

@@ -8,10 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
-from airflow_provider_hfhub.operators.base import DEFER_BACKSTOP_SECONDS, defer_timeout, failure_message
+from airflow_provider_hfhub.operators.base import DEFER_BACKSTOP_SECONDS, defer_timeout
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.operators.spaces import HfRestartSpaceOperator
 from airflow_provider_hfhub.testing import FakeHub
+from airflow_provider_hfhub.triggers.events import failure_text as failure_message
 from tests.airflow_support import TaskInstance, context_for
 
 SPACE = "fake-user/demo-app"

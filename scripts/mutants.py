@@ -1,0 +1,162 @@
+"""Deliberate breakages, each of which the tests must catch (``make mutants``).
+
+Each mutant replaces one exact piece of source with a broken one, in a fresh copy of the tree, and
+runs the tests that guard that promise there. A mutant whose text is no longer in the source is
+reported as stale (a rename must not silently turn a breakage into a no-op). Exit status 1 if any
+mutant is missed or stale.
+
+``python scripts/mutants.py [name-substring ...]`` runs all mutants, or those whose name matches.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = "airflow_provider_hfhub"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+
+
+MUTANTS = [
+    Mutant(
+        "swallow a cancel while stopping a child task",
+        f"{PKG}/triggers/watch.py",
+        "    await asyncio.wait({task})  # raises CancelledError only when the caller itself is cancelled",
+        "    try:\n        await task\n    except asyncio.CancelledError:\n        pass",
+        ("tests/triggers/test_watch.py",),
+    ),
+    Mutant(
+        "no cancel on an error event",
+        f"{PKG}/operators/jobs.py",
+        'if event["status"] in ("timeout", "scheduling_timeout", "error"):',
+        'if event["status"] in ("timeout", "scheduling_timeout"):',
+        ("tests/operators/test_job_cancel.py",),
+    ),
+    Mutant(
+        "no cancel when the task fails after the Job started",
+        f"{PKG}/operators/jobs.py",
+        '            self._cancel(f"the task failed while following it ({type(exc).__name__})")\n',
+        "",
+        ("tests/operators/test_job_cancel.py",),
+    ),
+    Mutant(
+        "no cancel when Airflow ends the deferral (__fail__)",
+        f"{PKG}/operators/jobs.py",
+        '        if next_method == "__fail__":',
+        '        if next_method == "__never__":',
+        ("tests/operators/test_job_cancel.py",),
+    ),
+    Mutant(
+        "cleanup cancels even while the task is still deferred (a triggerer restart)",
+        f"{PKG}/triggers/base.py",
+        '        if isinstance(state, runtime.Unknown) or state == "deferred":',
+        "        if isinstance(state, runtime.Unknown):",
+        ("tests/triggers/test_cancel.py",),
+    ),
+    Mutant(
+        "cleanup never cancels (Airflow 3.1/3.2 kill while deferred)",
+        f"{PKG}/triggers/base.py",
+        "        await self.cancel(f\"the task is {state or 'cleared'}\")",
+        "        return",
+        ("tests/triggers/test_cancel.py",),
+    ),
+    Mutant(
+        "a crashing trigger fails without an event",
+        f"{PKG}/triggers/base.py",
+        "        except Exception as exc:\n            # A crash",
+        "        except ZeroDivisionError as exc:\n            # A crash",
+        ("tests/triggers/test_cancel.py",),
+    ),
+    Mutant(
+        "no replay marker",
+        f"{PKG}/triggers/log_stream.py",
+        '        marker = REPLAY_MARKER if self._replayed(line) else ""',
+        '        marker = ""',
+        ("tests/triggers/test_jobs.py",),
+    ),
+    Mutant(
+        "skip masking in the trigger",
+        f"{PKG}/triggers/base.py",
+        "redact=Redactor(secrets))",
+        "redact=None)",
+        ("tests/triggers/test_secrets.py",),
+    ),
+    Mutant(
+        "secrets in plaintext in the trigger arguments",
+        f"{PKG}/triggers/sealed.py",
+        "    return fernet.encrypt(json.dumps(secrets).encode()).decode()",
+        "    return json.dumps(secrets)",
+        ("tests/triggers/test_secrets.py",),
+    ),
+    Mutant(
+        "a healthy reconnect does not end a run of failures",
+        f"{PKG}/hub/flows.py",
+        "        self.failures = 0\n        if not counts_as_event(event):",
+        "        if not counts_as_event(event):",
+        ("tests/hub/test_flows.py",),
+    ),
+    Mutant(
+        "the flow stops before the stream is drained",
+        f"{PKG}/hub/flows.py",
+        "        return (yield from self.read_until_quiet(self.policy.idle_timeout))",
+        "        return None",
+        ("tests/hub/test_flows.py",),
+    ),
+    Mutant(
+        "an early event is not held (Airflow's fast-trigger race)",
+        f"{PKG}/triggers/base.py",
+        "        if hold > 0:",
+        "        if False:",
+        ("tests/triggers/test_cancel.py",),
+    ),
+]
+
+
+def run(mutant: Mutant, python: str) -> str:
+    with tempfile.TemporaryDirectory(prefix="hfhub-mutant-") as tmp:
+        copy = Path(tmp) / "tree"
+        shutil.copytree(
+            ROOT,
+            copy,
+            ignore=shutil.ignore_patterns(".venv*", ".git", "__pycache__", ".mypy_cache", ".ruff_cache"),
+        )
+        target = copy / mutant.path
+        text = target.read_text()
+        if text.count(mutant.old) != 1:
+            return "stale"
+        target.write_text(text.replace(mutant.old, mutant.new))
+        result = subprocess.run(
+            [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x", *mutant.tests],
+            cwd=copy, capture_output=True, text=True, timeout=900,
+        )  # fmt: skip
+        return "caught" if result.returncode != 0 else "MISSED"
+
+
+def main(argv: list[str]) -> int:
+    chosen = [m for m in MUTANTS if not argv or any(word in m.name for word in argv)]
+    bad = 0
+    for mutant in chosen:
+        started = time.monotonic()
+        verdict = run(mutant, sys.executable)
+        bad += verdict != "caught"
+        print(f"{verdict:7} {time.monotonic() - started:5.1f} s  {mutant.name}", flush=True)
+    print(f"{len(chosen) - bad} of {len(chosen)} breakages caught")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
