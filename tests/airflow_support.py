@@ -37,6 +37,7 @@ class TaskInstance:
     run_id: str = "manual__2026-11-21T10:00:00+00:00"
     map_index: int = -1
     try_number: int = 1
+    max_tries: int = 0  # Airflow: the task's retries, raised to try_number + retries by a clear
     start_date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     xcoms: dict[str, Any] = field(default_factory=dict)
 

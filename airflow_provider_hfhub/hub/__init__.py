@@ -1,7 +1,7 @@
 """The Hugging Face Hub's Jobs and Spaces API, with no Airflow import (a test checks it).
 
-``calls`` describes each endpoint once; ``flows`` holds multi-step conversations (pagination, log
-follow); ``transport`` (written once as async, the sync form generated) is the only code that
+``calls`` describes each endpoint once; ``flows`` holds multi-step conversations (pagination,
+creating paid work at most once, log follow); ``transport`` (written once as async, the sync form generated) is the only code that
 sends; ``HubClient`` / ``AsyncHubClient`` are the public faces, with the same methods and signatures.
 
 Names are imported lazily: DAG files import operators at parse time, and those should not pay for

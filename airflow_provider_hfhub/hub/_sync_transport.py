@@ -29,14 +29,27 @@ from airflow_provider_hfhub.hub._transport_base import (
 from airflow_provider_hfhub.hub.calls import Call, whoami
 from airflow_provider_hfhub.hub.config import HubConfig
 from airflow_provider_hfhub.hub.errors import HubError, error_from_response, transport_error
-from airflow_provider_hfhub.hub.flows import Emit, Ended, Flow, Next, Now, Open, Page, Send, Sleep, Step
+from airflow_provider_hfhub.hub.flows import (
+    Emit,
+    Ended,
+    Flow,
+    Next,
+    Now,
+    Open,
+    Page,
+    Send,
+    SendOnce,
+    Sleep,
+    Step,
+    create,
+)
 from airflow_provider_hfhub.hub.retry import retry_kwargs
 
 T = TypeVar("T")
 
 
 class SyncTransport:
-    """Sends calls with the retry policy, opens log streams and runs flows.
+    """Sends calls with the retry policy (creates through ``flows.create``), opens log streams and runs flows.
 
     :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
     :param client: the ``httpx`` client for calls; one is made otherwise. Each log stream gets its own.
@@ -51,9 +64,7 @@ class SyncTransport:
         self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = threading.Lock()
-        self._retrying = {
-            c: tenacity.Retrying(**retry_kwargs(config.retry, creates=c)) for c in (False, True)
-        }
+        self._retrying = tenacity.Retrying(**retry_kwargs(config.retry))
 
     def close(self) -> None:
         self._client.close()
@@ -72,23 +83,37 @@ class SyncTransport:
     def _resolve(self, call: Call[T]) -> Call[T]:
         return call.in_namespace(self.namespace()) if call.needs_namespace else call
 
+    def _request(self, call: Call[Any]) -> httpx.Response:
+        """Send a resolved call once; an error status or a transport failure raises a :class:`HubError`."""
+        try:
+            with self._calls:
+                response = self._client.request(call.method, call.url_path, **request_kwargs(call))
+        except httpx.TransportError as exc:
+            raise transport_error(exc) from exc
+        if response.is_error:
+            raise error_from_response(response)
+        return response
+
     def _response(self, call: Call[Any]) -> httpx.Response:
         call = self._resolve(call)
-        for attempt in self._retrying[call.creates].copy():
+        for attempt in self._retrying.copy():
             with attempt:
-                try:
-                    with self._calls:
-                        response = self._client.request(
-                            call.method, call.url_path, **request_kwargs(call)
-                        )
-                except httpx.TransportError as exc:
-                    raise transport_error(exc) from exc
-                if response.is_error:
-                    raise error_from_response(response)
+                response = self._request(call)
         return response
 
     def send(self, call: Call[T]) -> T:
+        """Send a call with the retry policy; a create runs ``flows.create`` instead (never resent blind).
+
+        A create's namespace is resolved first, so a failed ``whoami`` is one round of the policy
+        and never taken for a create that may have landed.
+        """
+        if call.creates:
+            return self.run(create(self._resolve(call), self.config.retry))
         return parse(call, self._response(call), self.config.endpoint)
+
+    def send_once(self, call: Call[T]) -> T:
+        """Send a call once, without the retry policy (``flows.create`` decides what follows)."""
+        return parse(call, self._request(self._resolve(call)), self.config.endpoint)
 
     def page(self, call: Call[T]) -> tuple[T, str | None]:
         response = self._response(call)
@@ -172,6 +197,8 @@ class _SyncFlowRunner:
         transport = self._transport
         if isinstance(step, Send):
             return transport.send(step.call)
+        if isinstance(step, SendOnce):
+            return transport.send_once(step.call)
         if isinstance(step, Page):
             return transport.page(step.call)
         if isinstance(step, Open):

@@ -74,12 +74,19 @@ class AsyncHubClient:
         volumes: Sequence[Volume] | None = None,
         name: str | None = None,
         namespace: str | None = None,
+        unique_labels: Mapping[str, str] | None = None,
     ) -> JobInfo:
+        """Start a Job (``HfApi.run_job``).
+
+        :param unique_labels: labels no other Job carries (sent with ``labels``). When the answer to
+            the create is lost (a 5xx, a reset or timeout once sent), the Job is looked up by them
+            before the request is sent again; without them such a create raises instead.
+        """
         spec = calls.JobSpec(
             image=image, command=command, env=env, secrets=secrets, flavor=flavor, timeout=timeout,
             labels=labels, volumes=volumes, name=name,
         )  # fmt: skip
-        return await self._transport.send(calls.run_job(spec, namespace))
+        return await self._transport.send(calls.run_job(spec, namespace, unique_labels))
 
     async def run_uv_job(
         self,
@@ -97,16 +104,20 @@ class AsyncHubClient:
         volumes: Sequence[Volume] | None = None,
         name: str | None = None,
         namespace: str | None = None,
+        unique_labels: Mapping[str, str] | None = None,
     ) -> JobInfo:
-        """Run a uv script: a URL or command as the official client runs it, or inline script text."""
+        """Run a uv script: a URL or command as the official client runs it, or inline script text.
+
+        :param unique_labels: as :meth:`run_job`'s.
+        """
         command, script_env = calls.uv_command(script, script_args or (), dependencies or (), python)
-        if name is None and not (labels and "name" in labels):
+        if name is None and "name" not in {**(labels or {}), **(unique_labels or {})}:
             name = calls.default_script_name(script, script_args or ())
         spec = calls.JobSpec(
             image=image or calls.DEFAULT_UV_IMAGE, command=command, env={**(env or {}), **script_env},
             secrets=secrets, flavor=flavor, timeout=timeout, labels=labels, volumes=volumes, name=name,
         )  # fmt: skip
-        return await self._transport.send(calls.run_job(spec, namespace))
+        return await self._transport.send(calls.run_job(spec, namespace, unique_labels))
 
     async def inspect_job(self, *, job_id: str, namespace: str | None = None) -> JobInfo:
         return await self._transport.send(calls.inspect_job(job_id, namespace))

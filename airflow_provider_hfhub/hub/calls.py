@@ -41,8 +41,9 @@ class Call(Generic[T]):
     """One request and the parser of its answer.
 
     :param path: may contain ``{namespace}``, filled by the client (``whoami`` when not given).
-    :param creates: the request creates paid work: retry it only when it surely did not reach
-        the Hub, so a retry never starts a second Job.
+    :param creates: the request creates paid work: sent again only when the Hub surely did not
+        process it, or ``find`` shows it did not (``flows.create``), so a retry never starts a second Job.
+    :param find: for a create, the list call that finds what it made (by labels only it carries).
     """
 
     method: str
@@ -52,13 +53,15 @@ class Call(Generic[T]):
     json: Any = None
     namespace: str | None = None
     creates: bool = False
+    find: Call[Any] | None = None
 
     @property
     def needs_namespace(self) -> bool:
         return NAMESPACE in self.path and self.namespace is None
 
     def in_namespace(self, namespace: str) -> Call[T]:
-        return replace(self, namespace=namespace)
+        find = self.find.in_namespace(namespace) if self.find and self.find.needs_namespace else self.find
+        return replace(self, namespace=namespace, find=find)
 
     @property
     def url_path(self) -> str:
@@ -228,8 +231,22 @@ def whoami() -> Call[JsonDict]:
 # --- jobs --------------------------------------------------------------------------------------
 
 
-def run_job(spec: JobSpec, namespace: str | None) -> Call[JobInfo]:
-    return Call("POST", "/api/jobs/{namespace}", _job, json=spec.to_json(), namespace=namespace, creates=True)
+def run_job(
+    spec: JobSpec, namespace: str | None, unique_labels: Mapping[str, str] | None = None
+) -> Call[JobInfo]:
+    """``POST /api/jobs``.
+
+    :param unique_labels: labels no other Job carries, added to the spec's; when the answer to the
+        create is lost, the Job is looked up by them before it is sent again (``flows.create``).
+    """
+    find = None
+    if unique_labels:
+        spec = replace(spec, labels={**(spec.labels or {}), **unique_labels})
+        find = list_jobs(namespace, unique_labels)
+    body = spec.to_json()
+    return Call(
+        "POST", "/api/jobs/{namespace}", _job, json=body, namespace=namespace, creates=True, find=find
+    )
 
 
 def inspect_job(job_id: str, namespace: str | None) -> Call[JobInfo]:

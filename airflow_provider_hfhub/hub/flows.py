@@ -1,4 +1,4 @@
-"""Multi-step Hub conversations as generators: pagination and following log streams.
+"""Multi-step Hub conversations as generators: pagination, creating paid work, following log streams.
 
 A flow yields steps (send this call, open that stream, give me the next event, sleep, emit this
 item) and the runner answers each with ``(result, now)``: the step's result and the runner's
@@ -17,10 +17,10 @@ from typing import Any, Generic, TypeVar
 from httpx_sse import ServerSentEvent
 
 from airflow_provider_hfhub.hub.calls import Call
-from airflow_provider_hfhub.hub.config import StreamPolicy
+from airflow_provider_hfhub.hub.config import RetryPolicy, StreamPolicy
 from airflow_provider_hfhub.hub.errors import HubError, HubStatusError, HubTransportError
 from airflow_provider_hfhub.hub.models import JobInfo, LogLine
-from airflow_provider_hfhub.hub.retry import is_retryable
+from airflow_provider_hfhub.hub.retry import backoff, is_retryable, may_have_processed, resend_is_safe
 from airflow_provider_hfhub.hub.sse import (
     JOB_STARTED_PREFIX,
     ReplayCursor,
@@ -37,6 +37,13 @@ Item = TypeVar("Item")
 @dataclass(frozen=True)
 class Send(Generic[T]):
     """Send a call (with the retry policy); the flow receives the parsed answer."""
+
+    call: Call[T]
+
+
+@dataclass(frozen=True)
+class SendOnce(Generic[T]):
+    """Send a call once, without the retry policy: the flow decides what follows a failure."""
 
     call: Call[T]
 
@@ -91,7 +98,7 @@ class Emit(Generic[Item]):
     item: Item
 
 
-Step = Send[Any] | Page[Any] | Open | Next | Sleep | Now | Emit[Any]
+Step = Send[Any] | SendOnce[Any] | Page[Any] | Open | Next | Sleep | Now | Emit[Any]
 Flow = Generator[Step, Any, T]
 # What the transports hand back for Next.
 StreamItem = ServerSentEvent | Tick | Ended
@@ -121,6 +128,56 @@ def paginate(call: Call[list[T]]) -> Flow[list[T]]:
     return items
 
 
+def create(call: Call[T], policy: RetryPolicy) -> Flow[T]:
+    """Send a request that creates paid work, never again while the Hub may have processed it.
+
+    A request the Hub surely did not process (never sent, or refused with 429) is sent again after
+    the policy's back-off. After a failure that may hide created work (any 5xx, a reset or timeout
+    once sent, an unreadable 2xx) it is looked up with ``call.find``, after the back-off, and the
+    request is sent again only when the Hub has none; without ``find`` the error is raised. Every
+    attempt and wait counts against the one ``policy``; the last failed attempt is looked up too.
+    """
+    clock = _Clocked()
+    yield from clock.do(Now())
+    started, attempt = clock.now, 0
+    while True:
+        attempt += 1
+        try:
+            return (yield from clock.do(SendOnce(call)))
+        except HubError as exc:
+            error = exc
+        unsure = call.find is not None and may_have_processed(error)
+        if not (unsure or resend_is_safe(error)):
+            raise error
+        yield from clock.do(Now())  # a failed step reports no time, and it may have taken long
+        remaining = policy.max_total_wait - (clock.now - started)
+        last = attempt >= policy.max_attempts or remaining <= 0
+        if last and not unsure:
+            raise error
+        wait = max(0.0, min(backoff(policy, attempt, error), remaining))
+        then = "looking for what it made" if unsure else "sending it again"
+        log.warning("Hub create failed (attempt %d); %s in %.1f s: %s", attempt, then, wait, error)
+        yield from clock.do(Sleep(wait))
+        if unsure and call.find is not None:
+            # Looked up after the back-off, right before a resend: work made moments ago has had
+            # that long to show in the list.
+            found = yield from paginate(call.find)
+            if found:
+                made = _newest(found)
+                log.warning("The Hub made it despite the error: taking %s", getattr(made, "id", made))
+                return made
+            if last:
+                raise error
+
+
+def _newest(found: list[Any]) -> Any:
+    def created(item: Any) -> float:
+        when = getattr(item, "created_at", None)
+        return when.timestamp() if when is not None else 0.0
+
+    return max(found, key=created)
+
+
 @dataclass
 class _LogStream(_Clocked):
     """One log stream across its connections: the replay cursor and the run of failed connections."""
@@ -135,7 +192,7 @@ class _LogStream(_Clocked):
             try:
                 yield from self.do(Open(call))
             except HubError as exc:
-                if not is_retryable(exc, creates=False) or self.failures >= self.policy.max_reconnects:
+                if not is_retryable(exc) or self.failures >= self.policy.max_reconnects:
                     raise
                 log.warning("Could not open the Hub log stream (%s); retrying", exc)
                 yield from self.back_off()

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
 from airflow_provider_hfhub.hub.calls import DEFAULT_UV_IMAGE
-from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, JobStage
+from airflow_provider_hfhub.hub.stages import JOB_FLAVORS
 from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.operators import job_attempts as attempts
 from airflow_provider_hfhub.operators import validation as check
 from airflow_provider_hfhub.operators.base import HfHubOperator, HfWatchingOperator
 
@@ -22,11 +23,6 @@ if TYPE_CHECKING:
 
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
     from airflow_provider_hfhub.hub import JobInfo, Volume
-
-TRY_LABEL = f"{check.LABEL_PREFIX}try"
-# Airflow 3.3's task state store keeps the Job across tries (survives a worker crash); the labels
-# are the fallback on every version.
-STATE_KEY = "hfhub_job"
 
 
 class JobError(AirflowException):
@@ -38,7 +34,7 @@ class HfRunJobOperator(HfWatchingOperator):
 
     The Job's log streams into the task log while it runs; the task ends with the Job's outcome as
     soon as the Hub reports it. A retried task re-attaches to its running Job instead of starting
-    another, and a killed or timed-out task cancels its Job.
+    another (a cleared one runs a new Job), and a killed or timed-out task cancels its Job.
 
     :param image: Docker image (``python:3.12``) or Space (``hf.co/spaces/user/name``).
     :param command: the command, a list of strings.
@@ -57,7 +53,8 @@ class HfRunJobOperator(HfWatchingOperator):
     :param scheduling_timeout: fail (and cancel the Job) when it waits longer than this for hardware.
     :param cancel_on_kill: cancel the Job when the task is killed or times out.
     :param reattach_on_restart: on a retry, follow this task instance's running Job (or take the
-        outcome of the previous try's completed one) instead of starting a new Job.
+        outcome of one an earlier try completed but died before recording) instead of starting a
+        new Job; after a clear a new Job runs either way (rule in ``operators.job_attempts``).
     :param hfhub_conn_id: the Airflow connection to the Hub.
     """
 
@@ -164,10 +161,15 @@ class HfRunJobOperator(HfWatchingOperator):
         owner = check.task_labels(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         job = None
         if self.reattach_on_restart:
-            job = self._remembered(context, hook) or self._reattach(hook, owner, ti.try_number)
+            job = attempts.earlier_job(
+                hook, context, owner, namespace=self.namespace, retries=self.retries, log=self.log
+            )
         if job is None:
-            labels = {**check.check_labels(self.labels), **owner, TRY_LABEL: str(ti.try_number)}
-            job = self._start(hook, labels)
+            # The try's labels name this Job alone: a lost answer to the create is looked up by
+            # them before the request is sent again (hub.flows.create), so it starts at most once.
+            job = self._submit(
+                hook, check.check_labels(self.labels), {**owner, attempts.TRY_LABEL: str(ti.try_number)}
+            )
         self.job_id, self.job_namespace = job.id, job.owner.name
         try:
             return self._follow(context, job)
@@ -180,7 +182,7 @@ class HfRunJobOperator(HfWatchingOperator):
     def _follow(self, context: Context, job: JobInfo) -> dict[str, Any]:
         """Announce the Job, then wait for its outcome here or on the triggerer."""
         ti = context["ti"]
-        self._remember(context, job)
+        attempts.remember(context, job)
         ti.xcom_push(key="job_id", value=job.id)
         ti.xcom_push(key=JOB_URL_KEY, value=job.url)
         self.log.info("Hub Job %s (%s, %s): %s", job.id, self.flavor, job.stage, job.url)
@@ -193,75 +195,12 @@ class HfRunJobOperator(HfWatchingOperator):
             self._defer(job, deadline)
         return self.execute_complete(context, self._watch_here(job, deadline))
 
-    def _submit(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
+    def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_job(
             image=self.image, command=check.check_command(self.command), env=check.check_env("env", self.env),
             secrets=self.secrets, flavor=self.flavor, timeout=self.timeout, labels=labels,
-            volumes=self.volumes, name=self.name, namespace=self.namespace,
+            volumes=self.volumes, name=self.name, namespace=self.namespace, unique_labels=unique_labels,
         )  # fmt: skip
-
-    def _start(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
-        from airflow_provider_hfhub.hub import HubTransportError, ServerError
-        from airflow_provider_hfhub.hub.retry import create_may_have_landed
-
-        try:
-            return self._submit(hook, labels)
-        except (ServerError, HubTransportError) as exc:
-            if not create_may_have_landed(exc):  # else a second round of retries for nothing
-                raise
-            # The answer was lost but the Job may exist: find it rather than leave it unwatched.
-            found = hook.list_jobs(labels=labels, namespace=self.namespace)
-            if not found:
-                raise
-            self.log.warning("Starting the Job failed (%s) but the Hub has it: %s", exc, found[0].id)
-            return found[0]
-
-    def _remembered(self, context: Context, hook: HfHubHook) -> JobInfo | None:
-        """The Job an earlier try saved in the task state store (Airflow 3.3+), if worth following."""
-        from airflow_provider_hfhub.hub import NotFoundError
-
-        store = context.get("task_state_store")
-        saved = store.get(STATE_KEY) if store is not None else None
-        if not isinstance(saved, dict) or not saved.get("id"):
-            return None
-        try:
-            namespace = saved.get("namespace")
-            job = hook.inspect_job(job_id=str(saved["id"]), namespace=str(namespace) if namespace else None)
-        except NotFoundError:
-            return None
-        if not job.stage.is_terminal:
-            self.log.info("Re-attaching to Job %s (task state store), still %s", job.id, job.stage)
-            return job
-        if job.stage is JobStage.COMPLETED:
-            self.log.info("Job %s (task state store) already completed: taking its outcome", job.id)
-            return job
-        return None  # it failed: this retry runs it again
-
-    @staticmethod
-    def _remember(context: Context, job: JobInfo) -> None:
-        store = context.get("task_state_store")
-        if store is not None:
-            store.set(STATE_KEY, {"id": job.id, "namespace": job.owner.name})
-
-    def _reattach(self, hook: HfHubHook, owner: dict[str, str], try_number: int) -> JobInfo | None:
-        """This task instance's Job from an earlier try: running, or completed by the previous try."""
-        if try_number <= 1:
-            return None
-        jobs = sorted(
-            hook.list_jobs(labels=owner, namespace=self.namespace),
-            key=lambda job: job.created_at.timestamp() if job.created_at else 0.0,
-            reverse=True,
-        )
-        for job in jobs:
-            if not job.stage.is_terminal:
-                self.log.info("Re-attaching to Job %s, still %s from an earlier try", job.id, job.stage)
-                return job
-        previous = str(try_number - 1)
-        for job in jobs:
-            if job.stage is JobStage.COMPLETED and (job.labels or {}).get(TRY_LABEL) == previous:
-                self.log.info("Job %s of the previous try already completed: taking its outcome", job.id)
-                return job
-        return None
 
     def _watch(self, job: JobInfo, deadline: float | None) -> Any:
         from airflow_provider_hfhub.triggers.job_watch import JobWatch
@@ -395,11 +334,12 @@ class HfRunUvJobOperator(HfRunJobOperator):
             if isinstance(value, str) or not all(isinstance(item, str) for item in value):
                 raise ValueError(f"{name} must be a list of strings, got {value!r}")
 
-    def _submit(self, hook: HfHubHook, labels: dict[str, str]) -> JobInfo:
+    def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_uv_job(
             self.script, script_args=self.script_args, dependencies=self.dependencies, python=self.python,
             image=self.image, env=check.check_env("env", self.env), secrets=self.secrets, flavor=self.flavor,
             timeout=self.timeout, labels=labels, volumes=self.volumes, name=self.name, namespace=self.namespace,
+            unique_labels=unique_labels,
         )  # fmt: skip
 
 

@@ -107,7 +107,7 @@ class Watch(Generic[State]):
         try:
             self.state = await self.judge.read()
         except HubError as exc:
-            if not is_retryable(exc, creates=False):
+            if not is_retryable(exc):
                 return await self._conclude(Verdict("error", f"Could not follow {self.judge.what}: {exc}"))
             self.log.warning("The Hub did not answer about %s (%s); trying again", self.judge.what, exc)
             return None

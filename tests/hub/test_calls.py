@@ -142,3 +142,14 @@ def test_only_work_creating_calls_are_marked_creates() -> None:
     assert calls.trigger_scheduled_job("x", "ns").creates
     assert not calls.cancel_job("x", "ns").creates
     assert not calls.restart_space("a/b").creates
+
+
+def test_a_job_create_with_unique_labels_sends_them_and_finds_the_job_by_them_alone() -> None:
+    spec = calls.JobSpec(image="ubuntu", command=["true"], labels={"team": "a"})
+    call = calls.run_job(spec, None, {"airflow-try": "2"})
+    assert call.json["labels"] == {"team": "a", "airflow-try": "2", "name": spec.to_json()["labels"]["name"]}
+    assert call.find is not None and call.find.params == (("label", "airflow-try=2"),)
+    resolved = call.in_namespace("me")  # the lookup goes to the namespace the create went to
+    assert resolved.url_path == "/api/jobs/me" and resolved.find is not None
+    assert resolved.find.url_path == "/api/jobs/me"
+    assert calls.run_job(spec, "ns").find is None  # nothing to find it by: never sent twice

@@ -1,4 +1,4 @@
-"""The log flows without a server: scripted connections and a scripted clock in, steps out.
+"""The flows without a server: scripted connections, answers and a scripted clock in, steps out.
 
 ``World`` plays the runner: it answers each step the way a transport would, moving a fake clock
 by what a real wait would take, so a test states the Hub's behaviour and checks what the flow did.
@@ -16,8 +16,14 @@ import pytest
 from httpx_sse import ServerSentEvent
 
 from airflow_provider_hfhub.hub import calls
-from airflow_provider_hfhub.hub.config import StreamPolicy
-from airflow_provider_hfhub.hub.errors import HubTransportError, ServerError
+from airflow_provider_hfhub.hub.config import RetryPolicy, StreamPolicy
+from airflow_provider_hfhub.hub.errors import (
+    ConflictError,
+    HubResponseError,
+    HubTransportError,
+    RateLimitedError,
+    ServerError,
+)
 from airflow_provider_hfhub.hub.flows import (
     Emit,
     Ended,
@@ -27,8 +33,10 @@ from airflow_provider_hfhub.hub.flows import (
     Open,
     Page,
     Send,
+    SendOnce,
     Sleep,
     Tick,
+    create,
     job_logs,
     job_metrics,
     paginate,
@@ -63,11 +71,16 @@ class World:
         seconds of silence), ``Ended``; past the end the connection stays open and silent.
     :param stage_at: the Job's stage at a given time.
     :param open_errors: errors raised by the first ``Open`` steps, one each.
+    :param sent_once: per ``SendOnce`` step, in order: its answer, or an error to raise; a
+        ``(seconds, outcome)`` pair takes that long first (a timeout, a slow 5xx).
+    :param listed: per ``Page`` step, in order, the items on the (only) page; none past the end.
     """
 
-    connections: list[list[Any]]
+    connections: list[list[Any]] = field(default_factory=list)
     stage_at: Callable[[float], str] = lambda now: "RUNNING"
     open_errors: list[BaseException] = field(default_factory=list)
+    sent_once: list[Any] = field(default_factory=list)
+    listed: list[list[Any]] = field(default_factory=list)
     now: float = 100.0
     steps: list[Any] = field(default_factory=list)
     emitted: list[Any] = field(default_factory=list)
@@ -109,7 +122,17 @@ class World:
         if isinstance(step, Emit):
             self.emitted.append(step.item)
             return None
-        if isinstance(step, Now | Page):
+        if isinstance(step, SendOnce):
+            outcome = self.sent_once.pop(0)
+            if isinstance(outcome, tuple):
+                seconds, outcome = outcome
+                self.now += seconds
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        if isinstance(step, Page):
+            return (self.listed.pop(0) if self.listed else []), None
+        if isinstance(step, Now):
             return None
         raise AssertionError(f"unexpected step {step!r}")
 
@@ -317,3 +340,140 @@ def test_pagination_follows_next_links() -> None:
     except StopIteration as stop:
         assert stop.value == [1, 2, 3]
     assert sent == ["/api/jobs/me", "/api/jobs/me?cursor=2"]
+
+
+# --- creating paid work -------------------------------------------------------------------------
+
+# initial_wait == max_wait: every back-off is exactly 2 s (the jitter is cut by max_wait).
+CREATE_POLICY = RetryPolicy(max_attempts=3, max_total_wait=60.0, initial_wait=2.0, max_wait=2.0)
+MINE = {"airflow-try": "1"}
+CREATE = calls.run_job(calls.JobSpec(image="python:3.12", command=["true"]), "me", MINE)
+BLIND = calls.run_job(calls.JobSpec(image="python:3.12", command=["true"]), "me")  # nothing to find by
+
+
+def job(job_id: str, created: str = "2026-01-01T00:00:00Z") -> JobInfo:
+    data = {"id": job_id, "createdAt": created, "status": {"stage": "RUNNING"}}
+    return JobInfo.from_json(data, endpoint="https://hub")
+
+
+def lost(status: int = 502) -> ServerError:
+    return ServerError(f"{status} from the Hub or a proxy", status_code=status)
+
+
+def transport(cause: BaseException) -> HubTransportError:
+    error = HubTransportError(f"did not complete ({cause})")
+    error.__cause__ = cause  # as the transport raises it: ``raise transport_error(exc) from exc``
+    return error
+
+
+RESET = transport(httpx.ReadError("connection reset by peer"))
+REFUSED = transport(httpx.ConnectError("connection refused"))  # never sent
+
+
+def created(world: World, call: calls.Call[Any] = CREATE) -> Any:
+    return world.run(create(call, CREATE_POLICY))
+
+
+def trace(world: World) -> list[str]:
+    """What the flow asked for, Now steps left out: send, sleep N, lookup."""
+    names = {SendOnce: "send", Page: "lookup"}
+    return [
+        f"sleep {s.seconds:g}" if isinstance(s, Sleep) else names[type(s)]
+        for s in world.steps
+        if not isinstance(s, Now)
+    ]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        lost(500),
+        lost(502),
+        lost(503),
+        lost(504),
+        RESET,
+        transport(httpx.ReadTimeout("read timed out")),
+        HubResponseError("not JSON"),
+    ],
+    ids=["500", "502", "503", "504", "reset", "timeout", "unreadable-2xx"],
+)
+def test_a_lost_answer_is_looked_up_after_the_back_off_and_never_sent_again(error: BaseException) -> None:
+    world = World(sent_once=[error], listed=[[job("made")]])
+    assert created(world).id == "made"
+    assert trace(world) == ["send", "sleep 2", "lookup"]
+    [lookup] = [s.call for s in world.steps if isinstance(s, Page)]
+    assert lookup.url_path == "/api/jobs/me" and lookup.params == (("label", "airflow-try=1"),)
+
+
+def test_a_create_the_lookup_does_not_find_is_sent_again() -> None:
+    world = World(sent_once=[lost(503), job("second")], listed=[[]])
+    assert created(world).id == "second"
+    assert trace(world) == ["send", "sleep 2", "lookup", "send"]
+
+
+def test_the_newest_of_several_found_is_taken() -> None:
+    found = [job("old", "2026-01-01T00:00:00Z"), job("new", "2026-01-01T00:05:00Z")]
+    assert created(World(sent_once=[RESET], listed=[found])).id == "new"
+
+
+@pytest.mark.parametrize("error", [REFUSED, RateLimitedError("429", status_code=429)], ids=["connect", "429"])
+def test_a_create_that_surely_did_not_land_is_sent_again_without_a_lookup(error: BaseException) -> None:
+    world = World(sent_once=[error, job("made")])
+    assert created(world, BLIND).id == "made"  # safe even with nothing to find by
+    assert trace(world) == ["send", "sleep 2", "send"]
+
+
+def test_a_429_waits_what_the_hub_asks() -> None:
+    world = World(sent_once=[RateLimitedError("429", status_code=429, retry_after=7.0), job("made")])
+    created(world)
+    assert trace(world) == ["send", "sleep 7", "send"]
+
+
+@pytest.mark.parametrize("error", [lost(502), lost(503), RESET], ids=["502", "503", "reset"])
+def test_without_labels_to_find_it_by_a_lost_answer_raises_at_once(error: BaseException) -> None:
+    world = World(sent_once=[error])
+    with pytest.raises(type(error)):
+        created(world, BLIND)
+    assert trace(world) == ["send"]
+
+
+def test_a_refusal_raises_at_once() -> None:
+    world = World(sent_once=[ConflictError("409", status_code=409)])
+    with pytest.raises(ConflictError):
+        created(world)
+    assert trace(world) == ["send"]
+
+
+def test_every_attempt_counts_against_the_one_policy_and_the_last_is_looked_up_too() -> None:
+    world = World(sent_once=[lost(502)] * CREATE_POLICY.max_attempts)
+    with pytest.raises(ServerError):
+        created(world)
+    assert trace(world) == ["send", "sleep 2", "lookup"] * CREATE_POLICY.max_attempts
+
+
+def test_blind_resends_stop_at_the_attempt_budget() -> None:
+    world = World(sent_once=[REFUSED] * CREATE_POLICY.max_attempts)
+    with pytest.raises(HubTransportError):
+        created(world)
+    assert trace(world) == ["send", "sleep 2", "send", "sleep 2", "send"]
+
+
+def test_the_total_wait_is_measured_on_the_runners_clock_across_failed_steps() -> None:
+    # Each send takes 15 s before its 504; a failed step reports no time, so the flow asks (Now).
+    # 60 s in all: failed at 15 s, wait 20; failed again at 50 s, the wait is cut to the 10 s
+    # left; failed at 75 s, over budget with attempts to spare: one last lookup, then the error.
+    policy = RetryPolicy(max_attempts=5, max_total_wait=60.0, initial_wait=20.0, max_wait=20.0)
+    world = World(sent_once=[(15.0, lost(504))] * 3)
+    with pytest.raises(ServerError):
+        world.run(create(CREATE, policy))
+    assert trace(world) == [
+        *("send", "sleep 20", "lookup"),
+        *("send", "sleep 10", "lookup"),
+        *("send", "sleep 0", "lookup"),
+    ]
+
+
+def test_the_create_flow_never_reads_a_clock_of_its_own() -> None:
+    world = World(sent_once=[lost(502), lost(502), job("made")], now=1e9)
+    assert created(world).id == "made"
+    assert trace(world) == ["send", "sleep 2", "lookup", "send", "sleep 2", "lookup", "send"]

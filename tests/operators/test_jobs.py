@@ -150,33 +150,84 @@ def test_on_kill_cancels_the_job_on_the_sync_path(hub_connection: FakeHub) -> No
     assert isinstance(outcome.get("error"), JobError)
 
 
+RETRIES = 2
+
+
+def retry(try_number: int) -> TaskInstance:
+    """An automatic retry: ``max_tries`` is still the task's ``retries``, as Airflow created it."""
+    return TaskInstance(try_number=try_number, max_tries=RETRIES)
+
+
+def after_clear(try_number: int, cleared_at: int) -> TaskInstance:
+    """A try after a clear of try ``cleared_at``: Airflow set ``max_tries = cleared_at + retries``."""
+    return TaskInstance(try_number=try_number, max_tries=cleared_at + RETRIES)
+
+
+def creates(fake_hub: FakeHub) -> int:
+    return sum(1 for r in fake_hub.requests() if r["method"] == "POST" and r["path"].startswith("/api/jobs/"))
+
+
 def test_retry_reattaches_to_the_running_job(
     hub_connection: FakeHub, capsys: pytest.CaptureFixture[str]
 ) -> None:
     hub_connection.add_job_scenario("resume", lines=LINES, line_interval=0.2)
     # Try 1 started the Job, then its worker died (it never waited for the outcome).
     first = run_task(
-        job_operator("resume", "sync", wait_for_completion=False), context_for(TaskInstance(try_number=1))
+        job_operator("resume", "sync", wait_for_completion=False, retries=RETRIES), context_for(retry(1))
     )
-    retry = run_task(job_operator("resume", "deferrable"), context_for(TaskInstance(try_number=2)))
-    assert retry["id"] == first["id"] and retry["stage"] == "COMPLETED"
+    again = run_task(job_operator("resume", "deferrable", retries=RETRIES), context_for(retry(2)))
+    assert again["id"] == first["id"] and again["stage"] == "COMPLETED"
     assert len(hub_connection.jobs()) == 1
     assert "Re-attaching to Job" in capsys.readouterr().out
 
 
-def test_retry_takes_the_outcome_of_the_previous_tries_completed_job(hub_connection: FakeHub) -> None:
+@pytest.mark.parametrize("use_store", [False, True], ids=["labels", "task-state-store"])
+def test_retry_after_the_worker_died_takes_the_completed_jobs_outcome(
+    hub_connection: FakeHub, use_store: bool
+) -> None:
+    store = TaskStateStore() if use_store else None
     hub_connection.add_job_scenario("done", lines=LINES[:1])
-    first = run_task(job_operator("done", "sync"), context_for(TaskInstance(try_number=1)))
-    again = run_task(job_operator("done", "sync"), context_for(TaskInstance(try_number=2)))
-    assert again["id"] == first["id"] and len(hub_connection.jobs()) == 1
+    # Try 1 started the Job and died before it could record success; the Job went on to complete.
+    first = run_task(
+        job_operator("done", "sync", wait_for_completion=False, retries=RETRIES), context_for(retry(1), store)
+    )
+    hub_connection.wait_for_job_stage(first["id"], "COMPLETED")
+    again = run_task(job_operator("done", "sync", retries=RETRIES), context_for(retry(2), store))
+    assert again["id"] == first["id"] and again["stage"] == "COMPLETED"
+    assert len(hub_connection.jobs()) == 1 and creates(hub_connection) == 1
+
+
+@pytest.mark.parametrize("use_store", [False, True], ids=["labels", "task-state-store"])
+def test_clear_after_success_runs_a_new_job(hub_connection: FakeHub, use_store: bool) -> None:
+    store = TaskStateStore() if use_store else None
+    hub_connection.add_job_scenario("rerun", lines=LINES[:1])
+    first = run_task(job_operator("rerun", "sync", retries=RETRIES), context_for(retry(1), store))
+    assert first["stage"] == "COMPLETED"
+    # The user clears the successful task: its next try begins a new series of tries.
+    again = run_task(job_operator("rerun", "sync", retries=RETRIES), context_for(after_clear(2, 1), store))
+    assert again["id"] != first["id"] and again["stage"] == "COMPLETED"
+    assert again["labels"]["airflow-try"] == "2" and len(hub_connection.jobs()) == 2
+
+
+@pytest.mark.parametrize("use_store", [False, True], ids=["labels", "task-state-store"])
+def test_retry_after_a_clear_never_takes_a_job_from_before_the_clear(
+    hub_connection: FakeHub, use_store: bool
+) -> None:
+    store = TaskStateStore() if use_store else None
+    hub_connection.add_job_scenario("series", lines=LINES[:1])
+    first = run_task(job_operator("series", "sync", retries=RETRIES), context_for(retry(1), store))
+    # Cleared: try 2 died before it started a Job; try 3 is its retry, in the same series.
+    third = TaskInstance(try_number=3, max_tries=1 + RETRIES)
+    again = run_task(job_operator("series", "sync", retries=RETRIES), context_for(third, store))
+    assert again["id"] != first["id"] and len(hub_connection.jobs()) == 2
 
 
 def test_retry_after_a_failed_job_runs_a_new_one(hub_connection: FakeHub) -> None:
     hub_connection.add_job_scenario("flaky", lines=LINES[:1], final_stage="ERROR")
     with pytest.raises(JobError):
-        run_task(job_operator("flaky", "sync"), context_for(TaskInstance(try_number=1)))
+        run_task(job_operator("flaky", "sync", retries=RETRIES), context_for(retry(1)))
     with pytest.raises(JobError):
-        run_task(job_operator("flaky", "sync"), context_for(TaskInstance(try_number=2)))
+        run_task(job_operator("flaky", "sync", retries=RETRIES), context_for(retry(2)))
     assert len(hub_connection.jobs()) == 2
 
 
@@ -187,16 +238,25 @@ def test_other_task_instances_do_not_reattach(hub_connection: FakeHub) -> None:
     )
     run_task(
         job_operator("mapped", "sync", wait_for_completion=False),
-        context_for(TaskInstance(map_index=1, try_number=2)),
+        context_for(TaskInstance(map_index=1, try_number=2, max_tries=1)),
     )
     assert len(hub_connection.jobs()) == 2
 
 
-def test_lost_answer_to_the_job_post_finds_the_created_job(hub_connection: FakeHub) -> None:
-    hub_connection.add_job_scenario("lost", lines=LINES[:1])
-    hub_connection.inject_fault(status=502, method="POST", path="^/api/jobs/", when="after")
+LOST_ANSWERS = [("status", 500), ("status", 502), ("status", 503), ("status", 504), ("reset", 0)]
+
+
+@pytest.mark.parametrize(("kind", "status"), LOST_ANSWERS, ids=["500", "502", "503", "504", "reset"])
+def test_lost_answer_to_the_job_post_follows_the_one_job_made(
+    hub_connection: FakeHub, kind: str, status: int
+) -> None:
+    hub_connection.add_job_scenario("lost", lines=LINES[:2])
+    # The Hub (or a proxy before it) processed the create, then the answer was lost.
+    hub_connection.inject_fault(kind, method="POST", path="^/api/jobs/", when="after", status=status)
     result = run_task(job_operator("lost", "sync"))
-    assert [job["id"] for job in hub_connection.jobs()] == [result["id"]]
+    [job] = hub_connection.jobs()
+    assert result["id"] == job["id"] and result["stage"] == "COMPLETED"
+    assert creates(hub_connection) == 1
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -261,12 +321,13 @@ def test_task_state_store_reattaches_even_when_labels_cannot(hub_connection: Fak
     hub_connection.add_job_scenario("stored", lines=LINES, line_interval=0.1)
     store = TaskStateStore()
     first = run_task(
-        job_operator("stored", "sync", wait_for_completion=False), context_for(TaskInstance(), store)
+        job_operator("stored", "sync", wait_for_completion=False, retries=RETRIES),
+        context_for(retry(1), store),
     )
     assert store["hfhub_job"] == {"id": first["id"], "namespace": hub_connection.user}
     hub_connection.clear_requests()
-    retry = run_task(job_operator("stored", "deferrable"), context_for(TaskInstance(try_number=2), store))
-    assert retry["id"] == first["id"] and len(hub_connection.jobs()) == 1
+    again = run_task(job_operator("stored", "deferrable", retries=RETRIES), context_for(retry(2), store))
+    assert again["id"] == first["id"] and len(hub_connection.jobs()) == 1
     assert not [r for r in hub_connection.requests() if r["query"] and r["query"][0][0] == "label"]
 
 

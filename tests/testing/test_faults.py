@@ -37,6 +37,21 @@ def test_status_after_does_the_work(fake_hub: FakeHub, client: httpx.Client) -> 
     assert len(fake_hub.jobs()) == 1  # created, answer lost
 
 
+@pytest.mark.parametrize(("when", "made"), [("before", 0), ("after", 1)])
+def test_reset_cuts_the_connection_without_an_answer(
+    fake_hub: FakeHub, client: httpx.Client, when: str, made: int
+) -> None:
+    fake_hub.add_job_scenario("hold", hold=True)
+    fake_hub.inject_fault("reset", path=r"^/api/jobs/", method="POST", when=when)
+    with pytest.raises(httpx.ReadError, match="reset"):
+        client.post(
+            "/api/jobs/fake-user",
+            json={"dockerImage": "x", "command": ["true"], "labels": {"fake-scenario": "hold"}},
+        )
+    assert len(fake_hub.jobs()) == made
+    assert client.get("/api/whoami-v2").status_code == 200  # the server serves on
+
+
 def test_burst_count(fake_hub: FakeHub, client: httpx.Client) -> None:
     fake_hub.inject_fault(path="whoami", status=503, count=2)
     codes = [client.get("/api/whoami-v2").status_code for _ in range(3)]

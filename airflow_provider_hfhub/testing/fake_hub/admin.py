@@ -170,7 +170,7 @@ class FakeHub:
     ) -> None:
         """Add a fault hitting the next ``count`` requests matching ``method`` and the ``path`` regex.
 
-        :param kind: ``status``, ``drop_stream``, ``stall_stream``, ``slow`` or ``malformed_event``.
+        :param kind: ``status``, ``drop_stream``, ``stall_stream``, ``slow``, ``malformed_event`` or ``reset``.
         """
         self._call(
             "POST",

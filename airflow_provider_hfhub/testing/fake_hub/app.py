@@ -92,7 +92,10 @@ class HubMiddleware:
         slow = faults.get("slow")
         if slow and slow.when == "before":
             await asyncio.sleep(slow.seconds)
-        status = faults.get("status")
+        status, reset = faults.get("status"), faults.get("reset")
+        if reset and reset.when == "before":
+            await self._reset(scope)
+            return
         if status and status.when == "before":
             await _send_fault(send, status, request_id)
             return
@@ -101,11 +104,23 @@ class HubMiddleware:
                 send = stream_send(send, faults[kind])
         if slow and slow.when == "after":
             send = _delayed_start(send, slow.seconds)
-        if status:  # when == "after": do the work, lose the answer
+        if status or reset:  # when == "after": do the work, lose the answer
             await self._guarded(scope, receive, _swallow, path, auth_ok)
-            await _send_fault(send, status, request_id)
+            if reset:
+                await self._reset(scope)
+            elif status:
+                await _send_fault(send, status, request_id)
             return
         await self._guarded(scope, receive, send, path, auth_ok)
+
+    async def _reset(self, scope: Scope) -> None:
+        if self.store.reset_connection is None:
+            raise RuntimeError("the reset fault needs the fake Hub's own server (start_fake_hub or the CLI)")
+        self.store.reset_connection(scope)
+        # Let the server see the connection go before this request returns, so it does not try
+        # to answer it with a 500.
+        for _ in range(2):
+            await asyncio.sleep(0)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, path: str, auth_ok: bool) -> None:
         if not auth_ok and path.startswith("/api/") and path not in PUBLIC_PATHS:

@@ -7,7 +7,9 @@ Kinds:
 * ``drop_stream`` -- after ``after_events`` SSE events, abort the connection mid-body;
 * ``stall_stream`` -- after ``after_events`` SSE events, send nothing for ``seconds``;
 * ``slow`` -- delay the response by ``seconds`` (``before`` processing, or ``after`` it);
-* ``malformed_event`` -- after ``after_events`` SSE events, send one event whose data is not JSON.
+* ``malformed_event`` -- after ``after_events`` SSE events, send one event whose data is not JSON;
+* ``reset`` -- reset the connection (TCP RST, no answer at all) ``before`` the request is
+  processed or ``after`` it, as a proxy or load balancer dropping a connection does.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from starlette.types import Message, Send
 
-KINDS = ("status", "drop_stream", "stall_stream", "slow", "malformed_event")
+KINDS = ("status", "drop_stream", "stall_stream", "slow", "malformed_event", "reset")
 MALFORMED_EVENT = b"data: {this is not json\n\n"
 
 

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import socket
+import struct
 import threading
+from collections.abc import MutableMapping
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -54,6 +56,7 @@ class FakeHubServer(uvicorn.Server):
         )
         super().__init__(config)
         self.store = store
+        store.reset_connection = self._reset_connection
         self.loop: asyncio.AbstractEventLoop | None = None
         self.ready = threading.Event()
         logging.getLogger("uvicorn.error").addFilter(_HideDroppedStreams())
@@ -62,6 +65,19 @@ class FakeHubServer(uvicorn.Server):
         self.loop = asyncio.get_running_loop()
         await super().startup(sockets)
         self.ready.set()
+
+    def _reset_connection(self, scope: MutableMapping[str, Any]) -> None:
+        """Abort the connection serving ``scope`` with a TCP RST (SO_LINGER 0), no answer sent."""
+        for connection in list(self.server_state.connections):
+            cycle = getattr(connection, "cycle", None)
+            if cycle is not None and cycle.scope is scope:
+                transport = connection.transport
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                transport.abort()
+                return
+        raise RuntimeError("no open connection carries this request")
 
     def request_stop(self) -> None:
         """Stop from any thread: end open streams first so the graceful shutdown is quick."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from .faults import Fault
@@ -19,6 +20,8 @@ class Store:
         self.initial = dataclasses.replace(settings or Settings())
         # Event streams being served, by serial; kept across resets since each removes itself.
         self.open_streams: dict[int, dict[str, str]] = {}
+        # Set by the server: reset (TCP RST) the connection that carries this ASGI scope.
+        self.reset_connection: Callable[[MutableMapping[str, Any]], None] | None = None
         self._clear()
 
     def _clear(self) -> None:
