@@ -248,7 +248,7 @@ class HfRunJobOperator(HfWatchingOperator):
         self.job_namespace = job.get("namespace") or event.get("namespace") or self.job_namespace
         if event["status"] in ("timeout", "scheduling_timeout", "error"):
             # The Job may still run: a deadline passed, or the Hub could not be followed.
-            self._cancel(f"the task ends with a {event['status'].replace('_', ' ')} event")
+            self._cancel(f"the task's {event['status'].replace('_', ' ')}")
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Cancel the Job when Airflow ends the deferral itself (its defer timeout, a failed trigger).

@@ -189,6 +189,14 @@ class AirflowApi:
             json={"new_state": new_state},
         )
 
+    def clear_ti(self, dag_id: str, run_id: str, task_id: str) -> Any:
+        """Clear one task instance, as the UI's "Clear" does: it runs again, as a new try."""
+        body = {
+            "dry_run": False, "only_failed": False, "task_ids": [task_id], "dag_run_id": run_id,
+            "reset_dag_runs": True,
+        }  # fmt: skip
+        return self.call("POST", f"/dags/{dag_id}/clearTaskInstances", json=body)
+
     # -- logs, XComs ---------------------------------------------------------------------------
 
     def log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> list[dict[str, Any]]:

@@ -214,6 +214,42 @@ def test_worker_killed_mid_job_retry_reattaches(api: AirflowApi, hub, dag_runs: 
     assert api.xcom(SYNC_RETRY, run_id, TASK, "return_value")["id"] == job["id"]
 
 
+def test_worker_killed_after_its_job_completed_retry_takes_the_outcome(
+    api: AirflowApi, hub, dag_runs: DagRuns
+) -> None:
+    hub.add_job_scenario("e2e-worker-done", lines=job_lines("done", 3), line_interval=0.1, hold=True)
+    run_id = dag_runs.trigger(SYNC_RETRY, {"scenario": "e2e-worker-done"})
+    ti = api.wait_ti(SYNC_RETRY, run_id, TASK, "running", timeout=120)
+    job = wait_for("the Job on the Hub", lambda: hub.jobs(), timeout=60)[0]
+    wait_for("try 1 to follow the Job", lambda: hub.requests(f"/api/jobs/fake-user/{job['id']}/logs"), 30)
+    pid = _worker_pid(ti)
+    os.kill(pid, signal.SIGKILL)  # the try dies before it can record the Job's success...
+    wait_for(f"process {pid} to die", lambda: not process_cmdline(pid), timeout=30)
+    hub.finish_job(job["id"], "COMPLETED")  # ...which comes while no worker watches
+    ti = api.wait_ti(SYNC_RETRY, run_id, TASK, {"success", "failed"}, timeout=150)
+    assert (ti["state"], ti["try_number"]) == ("success", 2)
+    assert len(job_creations(hub)) == 1, "the retry paid for a second Job"
+    assert api.xcom(SYNC_RETRY, run_id, TASK, "return_value")["id"] == job["id"]
+
+
+def test_clearing_a_task_that_succeeded_runs_a_new_job(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
+    hub.add_job_scenario("e2e-clear", lines=job_lines("clear", 2), line_interval=0.1)
+    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-clear"})
+    first = api.wait_ti(DEFERRED, run_id, TASK, "success", timeout=150)
+    first_job = api.xcom(DEFERRED, run_id, TASK, "return_value")["id"]
+    api.clear_ti(DEFERRED, run_id, TASK)
+    api.wait_ti(
+        DEFERRED,
+        run_id,
+        TASK,
+        "success",
+        timeout=150,
+        until=lambda ti: ti["try_number"] > first["try_number"],
+    )
+    assert len(job_creations(hub)) == 2, "the cleared task re-used the Job of its earlier run"
+    assert api.xcom(DEFERRED, run_id, TASK, "return_value")["id"] != first_job
+
+
 def test_execution_timeout_while_deferred_cancels_the_job(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
     hub.add_job_scenario("e2e-timeout", lines=job_lines("timeout", 3), line_interval=0.1, hold=True)
     run_id = dag_runs.trigger(TIMEOUT, {"scenario": "e2e-timeout"})  # execution_timeout: 20 s
