@@ -224,6 +224,65 @@ MUTANTS = [
         "        if self.hfhub_conn_id != self.default_conn_name:\n            raise AirflowNotFoundException(",
         "        if False:\n            raise AirflowNotFoundException(",
         ("tests/hooks",),
+        "closing a sync log stream leaves the connection open until the next read returns",
+        f"{PKG}/hub/_streams.py",
+        "                sock.shutdown(socket.SHUT_RDWR)",
+        "                pass",
+        ("tests/hub/test_streams.py::test_consumer_can_stop_early_and_the_stream_is_closed",),
+    ),
+    Mutant(
+        "a log read without follow ignores tail",
+        f"{PKG}/hub/calls.py",
+        '    params = (("tail", str(tail)),) if tail is not None else ()',
+        "    params = ()",
+        ("tests/hub/test_streams.py::test_without_follow_the_current_log_is_returned",),
+    ),
+    Mutant(
+        "a SLEEPING Space is taken for a running one",
+        f"{PKG}/triggers/space_watch.py",
+        "        if name in watch.target_stages:",
+        '        if name in watch.target_stages or (name == "SLEEPING" and "RUNNING" in watch.target_stages):',
+        ("tests/sensors/test_spaces.py::test_sleeping_space_satisfies_the_sensor_once_woken",),
+    ),
+    Mutant(
+        "any stage satisfies target stages without RUNNING",
+        f"{PKG}/triggers/space_watch.py",
+        "        if name in watch.target_stages:",
+        '        if name in watch.target_stages or "RUNNING" not in watch.target_stages:',
+        ("tests/sensors/test_spaces.py::test_sensor_accepts_other_targets",),
+    ),
+    Mutant(
+        "a hook argument's default differs from HfApi's",
+        f"{PKG}/hub/client.py",
+        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None",
+        "        self, *, job_id: str, namespace: str | None = None, follow: bool = True, tail: int | None = None",
+        ("tests/hooks/test_hfhub.py::test_hook_methods_take_the_official_clients_names_and_arguments",),
+    ),
+    Mutant(
+        "an async twin's arguments drift from its sync form",
+        f"{PKG}/hub/async_client.py",
+        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None",
+        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = 10",
+        ("tests/hooks/test_hfhub.py::test_every_async_twin_takes_the_arguments_of_its_sync_form",),
+    ),
+    Mutant(
+        "a Space trigger's way out pauses the Space",
+        f"{PKG}/triggers/spaces.py",
+        '        return f"Space {self.watch.repo_id}"\n',
+        '        return f"Space {self.watch.repo_id}"\n\n'
+        "    async def cancel(self, why: str) -> None:\n"
+        "        import asyncio\n\n"
+        "        from airflow_provider_hfhub.hooks.hfhub import HfHubHook\n\n"
+        "        await super().cancel(why)\n"
+        "        await asyncio.to_thread(HfHubHook(self.hfhub_conn_id).pause_space, self.watch.repo_id)\n",
+        ("tests/triggers/test_spaces.py::test_a_task_that_left_deferred_leaves_its_space_alone",),
+    ),
+    Mutant(
+        "a trigger's run() swallows its cancellation",
+        f"{PKG}/triggers/base.py",
+        "        except Exception as exc:\n            # A crash",
+        "        except (Exception, asyncio.CancelledError) as exc:\n            # A crash",
+        ("tests/triggers/test_jobs.py::test_user_kill_while_deferred_cancels_the_job",),
     ),
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import socket
 import threading
 
 import httpx
@@ -110,10 +111,16 @@ class SyncStream:
             return Tick()
 
     def close(self) -> None:
-        """Close the connection; the reader thread then fails its next read and ends."""
-        # Not joined: a read already blocked on a silent socket returns only with the next bytes
-        # (a keep-alive) or at the read timeout, and the caller must not wait for that.
+        """Close the connection; the reader thread's blocked read then fails and the thread ends."""
         self._closed.set()
+        # Closing a socket that another thread is reading from neither wakes that read nor ends
+        # the connection (Linux keeps it until the read returns: the next keep-alive, or the read
+        # timeout), so the Hub would keep serving it. Shutting it down does both at once.
+        stream = self._response.extensions.get("network_stream")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         try:
             self._response.close()
         finally:

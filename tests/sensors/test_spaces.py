@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from airflow.providers.common.compat.sdk import AirflowException
@@ -11,9 +11,14 @@ from airflow.providers.common.compat.sdk import AirflowException
 from airflow_provider_hfhub.sensors.spaces import HfSpaceStageSensor
 from airflow_provider_hfhub.testing import FakeHub
 from tests.airflow_support import TaskInstance, context_for, run_task
+from tests.testing.fake_hub_helpers import wait_until
 
 SPACE = "fake-user/demo-app"
 MODES = [False, True]
+
+
+def _runtime_reads(fake_hub: FakeHub) -> list[dict[str, object]]:
+    return [r for r in fake_hub.requests() if r["path"].endswith("/runtime")]
 
 
 def sensor(deferrable: bool, **kwargs: object) -> HfSpaceStageSensor:
@@ -44,18 +49,16 @@ def test_sleeping_is_not_running(hub_connection: FakeHub, deferrable: bool) -> N
 def test_sleeping_space_satisfies_the_sensor_once_woken(hub_connection: FakeHub, deferrable: bool) -> None:
     hub_connection.add_space(SPACE, stage="SLEEPING")
 
-    def wake_after_a_few_looks() -> None:
-        deadline = time.monotonic() + 10
-        while len([r for r in hub_connection.requests() if r["path"].endswith("/runtime")]) < 3:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+    def wake_after_three_looks() -> None:
+        wait_until(lambda: len(_runtime_reads(hub_connection)) >= 3, what="the sensor to look 3 times")
         hub_connection.set_space_stage(SPACE, "BUILDING")
 
-    waker = threading.Thread(target=wake_after_a_few_looks)
-    waker.start()
-    run_task(sensor(deferrable))
-    waker.join(10)
-    assert hub_connection.space_state(SPACE)["restarts"], "the sensor succeeded before the Space woke"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waking = pool.submit(wake_after_three_looks)
+        run_task(sensor(deferrable))
+        state = hub_connection.space_state(SPACE)
+        assert state["restarts"] and state["stage"] == "RUNNING", "the sensor succeeded before the Space woke"
+        waking.result(timeout=10)  # the waker's own failure, if any, raised here on the test's thread
 
 
 @pytest.mark.parametrize("deferrable", MODES)
@@ -69,9 +72,21 @@ def test_sensor_fails_on_a_failure_stage_with_the_hub_message(
         run_task(sensor(deferrable))
 
 
-def test_sensor_accepts_other_targets(hub_connection: FakeHub) -> None:
+@pytest.mark.parametrize("deferrable", MODES)
+def test_sensor_accepts_other_targets(hub_connection: FakeHub, deferrable: bool) -> None:
     hub_connection.add_space(SPACE, stage="PAUSED")
-    run_task(sensor(True, target_stages=["paused", "SLEEPING"]))
+    targets = ["paused", "SLEEPING"]
+    ti = TaskInstance(task_id="wait")
+    run_task(sensor(deferrable, target_stages=targets), context_for(ti))
+    assert ti.xcoms == {"space_url": f"{hub_connection.url}/spaces/{SPACE}"}
+    # Satisfied at the first look, and the Space left as it was.
+    assert [(r["method"], r["path"]) for r in hub_connection.requests()] == [
+        ("GET", f"/api/spaces/{SPACE}/runtime")
+    ]
+    assert hub_connection.space_state(SPACE)["stage"] == "PAUSED"
+    hub_connection.set_space_stage(SPACE, "RUNNING")  # not among these targets: no longer enough
+    with pytest.raises(AirflowException, match="imed out"):
+        run_task(sensor(deferrable, target_stages=targets, timeout=1.0))
 
 
 def test_sensor_rejects_bad_arguments(hub_connection: FakeHub) -> None:

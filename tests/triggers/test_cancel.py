@@ -4,32 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
-from airflow.sdk.execution_time import task_runner
 
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.testing import FakeHub
 from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
 from tests.airflow_support import context_for, first_event, roundtrip
-
-
-class Supervisor:
-    """The triggerer's channel to Airflow, as a trigger sees it: answers the task's live state."""
-
-    def __init__(self, state: str | None) -> None:
-        self.state = state
-        self.asked: list[str] = []
-
-    async def asend(self, message: Any) -> Any:
-        kind = type(message).__name__
-        self.asked.append(kind)
-        if kind == "GetTaskStates":
-            return SimpleNamespace(task_states={message.run_ids[0]: {message.task_ids[0]: self.state}})
-        return SimpleNamespace(value=None)  # GetXCom (no earlier run), SetXCom
+from tests.triggers.triggerer import on_triggerer
 
 
 def deferred(fake_hub: FakeHub, **kwargs: Any) -> HfJobTrigger:
@@ -41,16 +25,6 @@ def deferred(fake_hub: FakeHub, **kwargs: Any) -> HfJobTrigger:
     with pytest.raises(TaskDeferred) as caught:
         operator.execute(context_for())
     return roundtrip(caught.value.trigger)  # type: ignore[no-any-return]
-
-
-def on_triggerer(trigger: HfJobTrigger, monkeypatch: pytest.MonkeyPatch, state: str | None) -> Supervisor:
-    """Run the trigger as the triggerer would: with its task instance and the supervisor channel."""
-    supervisor = Supervisor(state)
-    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", supervisor, raising=False)
-    trigger.task_instance = SimpleNamespace(  # type: ignore[attr-defined]
-        dag_id="hf_dag", task_id="train", run_id="manual__1", map_index=-1
-    )
-    return supervisor
 
 
 def cancels(fake_hub: FakeHub) -> int:

@@ -14,6 +14,7 @@ from airflow_provider_hfhub.operators.spaces import HfDuplicateSpaceOperator, Hf
 from airflow_provider_hfhub.testing import FakeHub
 from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
 from tests.airflow_support import context_for, first_event, roundtrip
+from tests.triggers.triggerer import on_triggerer
 
 SPACE = "fake-user/demo-app"
 
@@ -117,12 +118,20 @@ async def test_restarted_trigger_marks_replayed_lines(
     assert "its log is replayed from the start" in out and "[replayed] first" in out
 
 
-async def test_cleanup_changes_nothing(hub_connection: FakeHub) -> None:
+@pytest.mark.parametrize("way_out", ["cleanup", "on_kill"])
+async def test_a_task_that_left_deferred_leaves_its_space_alone(
+    hub_connection: FakeHub, monkeypatch: pytest.MonkeyPatch, way_out: str
+) -> None:
+    # Where a Job trigger cancels its Job (the task was killed or marked failed while deferred),
+    # a Space keeps running: nothing is asked of the Hub that would change it.
     hub_connection.add_space(SPACE)
-    await HfSpaceTrigger(repo_id=SPACE).cleanup()
+    trigger = roundtrip(HfSpaceTrigger(repo_id=SPACE))
+    supervisor = on_triggerer(trigger, monkeypatch, "failed")
+    await getattr(trigger, way_out)()
+    assert supervisor.asked == ["GetTaskStates"] and trigger.cancelled  # it took the way out
+    assert [r for r in hub_connection.requests() if r["method"] != "GET"] == []
     state = hub_connection.space_state(SPACE)
     assert state["stage"] == "RUNNING" and state["restarts"] == []
-    assert [r["method"] for r in hub_connection.requests()] == []
 
 
 async def test_a_running_space_long_after_the_restart_is_the_new_run(hub_connection: FakeHub) -> None:
