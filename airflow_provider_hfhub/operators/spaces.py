@@ -48,8 +48,11 @@ __all__ = [
 class HfRestartSpaceOperator(_WaitingSpaceOperator):
     """Restart a Space and wait until its new run is RUNNING, streaming the build and run logs.
 
-    A RUNNING reported right after the restart (the Hub can show the old run for a while) is not
-    taken for success: the Space must be seen rebuilding, or report a newer build, first.
+    A RUNNING reported right after the restart (the Hub can show the old run for a moment, and its
+    runtime has no build id to tell the runs apart) is not taken for success: unless the restart's
+    own answer was another stage, the Space must first be seen outside RUNNING (BUILDING,
+    RUNNING_BUILDING, APP_STARTING...). Never seen so, it ends as a ``startup_timeout`` failure
+    (``triggers/space_watch.py``: ``UNSEEN_RESTART_SECONDS``), never as a success.
 
     :param repo_id: the Space, ``namespace/name`` (templated).
     :param factory_reboot: rebuild from scratch, without the Hub's build cache.
