@@ -195,7 +195,6 @@ class SpaceRuntime:
     sleep_time: int | None = None
     storage: str | None = None
     error_message: str | None = None
-    sha: str | None = None
     volumes: list[Volume] | None = None
     raw: JsonDict = field(default_factory=dict, repr=False, compare=False)
 
@@ -209,7 +208,6 @@ class SpaceRuntime:
             sleep_time=data.get("gcTimeout"),
             storage=data.get("storage"),
             error_message=data.get("errorMessage"),
-            sha=data.get("sha"),
             volumes=_volumes(data.get("volumes")),
             raw=data,
         )

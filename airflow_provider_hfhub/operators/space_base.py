@@ -115,11 +115,12 @@ class _WaitingSpaceOperator(_SpaceOperator, HfWatchingOperator):
         if not self.wait_for_running:
             return self._summary(repo_id, runtime)
         spec: dict[str, Any] = {
-            "repo_id": repo_id, "restart_sha": runtime.sha, "stream_logs": self.stream_logs,
+            "repo_id": repo_id, "stream_logs": self.stream_logs,
             "poll_interval": self.poll_interval, "startup_timeout": self.startup_timeout,
             "started_at": requested_at, "execution_deadline": self._deadline(context), **target,
         }  # fmt: skip
         # A restart answered with another stage has visibly begun: any RUNNING after it is the new run.
+        # Answered RUNNING, it may be the old run still reported: the watch must see it leave RUNNING.
         spec["after_restart"] = bool(spec.get("after_restart")) and str(runtime.stage) == "RUNNING"
         if self.deferrable:
             from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger

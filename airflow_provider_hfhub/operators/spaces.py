@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+# The task state store's record (Airflow 3.3+) of the copy a try asked for, written before asking.
+_DUPLICATE_KEY = "hfhub_duplicate"
+_NO_STORE = object()  # before Airflow 3.3: no task state store to ask
+
 __all__ = [
     "HfDuplicateSpaceOperator",
     "HfPauseSpaceOperator",
@@ -44,8 +48,11 @@ __all__ = [
 class HfRestartSpaceOperator(_WaitingSpaceOperator):
     """Restart a Space and wait until its new run is RUNNING, streaming the build and run logs.
 
-    A RUNNING reported right after the restart (the Hub can show the old run for a while) is not
-    taken for success: the Space must be seen rebuilding, or report a newer build, first.
+    A RUNNING reported right after the restart (the Hub can show the old run for a moment, and its
+    runtime has no build id to tell the runs apart) is not taken for success: unless the restart's
+    own answer was another stage, the Space must first be seen outside RUNNING (BUILDING,
+    RUNNING_BUILDING, APP_STARTING...). Never seen so, it ends as a ``startup_timeout`` failure
+    (``triggers/space_watch.py``: ``UNSEEN_RESTART_SECONDS``), never as a success.
 
     :param repo_id: the Space, ``namespace/name`` (templated).
     :param factory_reboot: rebuild from scratch, without the Hub's build cache.
@@ -132,6 +139,22 @@ class HfDuplicateSpaceOperator(_WaitingSpaceOperator):
 
     ``wait_for_running``, ``deferrable``, ``stream_logs``, ``startup_timeout``, ``poll_interval`` and
     ``hfhub_conn_id`` are as in :class:`HfRestartSpaceOperator`.
+
+    A retry takes over its own earlier copy. The Hub answers 409 Conflict to a copy onto a Space
+    that exists, and nothing on the Hub says who made it, so the copy is taken as this task's own
+    only when all of these hold, else the task fails and says which one did not:
+
+    * this is not the task instance's first try (``ti.try_number > 1``: a retry or a cleared
+      re-run), so an earlier try may have sent the request. A first try never takes over a Space
+      it did not create, however similar;
+    * on Airflow 3.3+, the task state store records that an earlier try asked for this very copy
+      (written before the request, so a try that died right after it still counts);
+    * the Space looks like a copy of this source made by this request: the same ``sdk`` as the
+      source, the requested ``hardware`` and ``storage``, and each of ``variables`` with its value.
+
+    Then it waits for the copy as a first try would (it may well be RUNNING already). A Space of the
+    same name that someone else made between two tries and that passes all of these is taken over:
+    give ``to_id`` a name only this task uses.
     """
 
     template_fields: Sequence[str] = ("repo_id", "to_id", "hardware", "variables")
@@ -183,13 +206,77 @@ class HfDuplicateSpaceOperator(_WaitingSpaceOperator):
             _check_keys("secrets", self.secrets)[0],
             _check_keys("variables", self.variables)[0],
         )
-        answer = self.hook.duplicate_space(
-            self.repo_id, self.to_id, private=self.private, hardware=self.hardware, storage=self.storage,
-            sleep_time=self.sleep_time, secrets=[{"key": k, "value": v} for k, v in secrets.items()],
-            variables=[{"key": k, "value": v} for k, v in variables.items()],
-        )  # fmt: skip
-        # The Hub's answer names the copy (its namespace is the token's user when to_id had none).
-        repo_id = str(answer["url"]).rstrip("/").split("/spaces/", 1)[-1]
+        from airflow_provider_hfhub.hub import ConflictError
+
+        repo_id = self._target()
+        store = context.get("task_state_store")
+        earlier = store.get(_DUPLICATE_KEY) if store is not None else _NO_STORE
+        if store is not None:  # before the request: a try that dies right after it still counts
+            store.set(_DUPLICATE_KEY, {"from": self.repo_id, "to": repo_id})
+        try:
+            self.hook.duplicate_space(
+                self.repo_id, repo_id, private=self.private, hardware=self.hardware, storage=self.storage,
+                sleep_time=self.sleep_time, secrets=[{"key": k, "value": v} for k, v in secrets.items()],
+                variables=[{"key": k, "value": v} for k, v in variables.items()],
+            )  # fmt: skip
+        except ConflictError as exc:
+            self._take_over(context, repo_id, variables, earlier, exc)
+        else:
+            self.log.info("Copied Space %s to %s", self.repo_id, repo_id)
         self._push_url(context, repo_id)
-        self.log.info("Copied Space %s to %s", self.repo_id, repo_id)
         return self._wait(context, repo_id, self.hook.get_space_runtime(repo_id), requested_at)
+
+    def _target(self) -> str:
+        """The copy's ``namespace/name``: ``to_id`` as given, or in the token's namespace."""
+        name = str(self.to_id or self.repo_id).rsplit("/", 1)[-1]
+        return (
+            str(self.to_id)
+            if self.to_id and "/" in str(self.to_id)
+            else f"{self.hook.default_namespace()}/{name}"
+        )
+
+    def _take_over(
+        self, context: Context, repo_id: str, variables: Mapping[str, str], earlier: object, exc: Exception
+    ) -> None:
+        """The 409's Space when it is this task's copy from an earlier try (the class's rule); else raise.
+
+        ``earlier``: what the task state store held before this try wrote to it (``_NO_STORE``: none).
+        """
+        try_number = context["ti"].try_number
+        refusal = self._not_ours(repo_id, variables, earlier, try_number)
+        if refusal:
+            raise SpaceError(
+                f"Space {repo_id} already exists ({exc}), and {refusal}: not taking it over. Delete it "
+                "or choose another to_id"
+            ) from exc
+        self.log.info(
+            "Space %s already exists, made by an earlier try of this task (try %s): waiting for it",
+            repo_id,
+            try_number,
+        )
+
+    def _not_ours(
+        self, repo_id: str, variables: Mapping[str, str], earlier: object, try_number: int
+    ) -> str | None:
+        """Why the existing Space is not this task's copy, or None when it is."""
+        if try_number <= 1:
+            return "this is the task's first try, so no earlier try made it"
+        if earlier is not _NO_STORE and earlier != {"from": self.repo_id, "to": repo_id}:
+            return "no earlier try of this task asked for it (task state store)"
+        source, copy = self.hook.get_space_runtime(self.repo_id), self.hook.get_space_runtime(repo_id)
+        source_sdk, copy_sdk = source.raw.get("sdk"), copy.raw.get("sdk")
+        if source_sdk and copy_sdk and source_sdk != copy_sdk:
+            return f"its sdk is {copy_sdk}, not the source's {source_sdk}"
+        if self.hardware is not None and copy.requested_hardware != self.hardware:
+            return f"its requested hardware is {copy.requested_hardware}, not {self.hardware}"
+        if self.storage is not None and copy.storage != self.storage:
+            return f"its storage is {copy.storage}, not {self.storage}"
+        if variables:
+            found = {
+                key: (entry or {}).get("value")
+                for key, entry in self.hook.get_space_variables(repo_id).items()
+            }
+            differ = sorted(key for key, value in variables.items() if found.get(key) != value)
+            if differ:
+                return f"its variables {differ} are not the ones asked for"
+        return None

@@ -43,7 +43,6 @@ def space_summary(repo_id: str, runtime: SpaceRuntime, url: str) -> dict[str, An
         "sleep_time": runtime.sleep_time,
         "storage": runtime.storage,
         "error_message": runtime.error_message,
-        "sha": runtime.sha,
     }
 
 

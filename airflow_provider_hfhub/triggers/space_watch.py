@@ -21,23 +21,32 @@ if TYPE_CHECKING:
 
 # A Space waiting to run that sits in one of these will not start by itself.
 _STOPPED = frozenset({SpaceStage.PAUSED, SpaceStage.STOPPED, SpaceStage.DELETING})
-# After a restart the Hub may report the old run as RUNNING for a few seconds. A RUNNING still
-# unexplained this long after the request is taken as the new run: a restart too quick for the polls
-# to see, or a trigger re-run after a triggerer restart, which forgot what it had seen.
-STALE_RUNNING_GRACE_SECONDS = 120.0
 _BUILD_FAILURES = frozenset({SpaceStage.BUILD_ERROR, SpaceStage.CONFIG_ERROR, SpaceStage.NO_APP_FILE})
+# While a restart is not yet seen taking effect, the runtime is read this often (not every
+# poll_interval): a restart's stages between the stale RUNNING and the new one last seconds.
+CONFIRM_POLL_SECONDS = 2.0
+# A Space never seen leaving RUNNING this long after the restart request ends the wait as a
+# startup_timeout (never as a success): the restart was too quick for the reads, or never took.
+UNSEEN_RESTART_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
 class SpaceWatch:
     """What to wait for; the field names are ``HfSpaceTrigger``'s arguments.
 
+    The rule for "this RUNNING is the new run" rests only on what the Hub's runtime object has
+    (``stage``, ``hardware.current`` / ``requested``; it has no build id or ``sha``:
+    docs/hub-api.md#space-runtime). Nothing time-based ever turns a RUNNING into success.
+
     :param target_stages: stages that end the wait well (``RUNNING`` for the operators).
-    :param hardware: with RUNNING, also wait until the current hardware is this one.
-    :param after_restart: a RUNNING counts only once the Space was seen leaving RUNNING, its ``sha``
-        moved from ``restart_sha``, or ``STALE_RUNNING_GRACE_SECONDS`` passed since ``started_at``:
-        right after a restart the Hub can still report the old run.
-    :param restart_sha: the runtime ``sha`` the restart (or hardware request) answered with.
+    :param hardware: with RUNNING, also wait until ``hardware.current`` is this one. The Hub switches
+        ``requested`` at once and ``current`` only once the Space runs on the new hardware, so the
+        run from before the request cannot pass for the new one.
+    :param after_restart: the restart's own answer still said RUNNING: right after a restart the Hub
+        can report the old run as RUNNING for a moment, so a RUNNING counts only once the Space has
+        been seen in another stage (BUILDING, RUNNING_BUILDING, APP_STARTING...). Never seen leaving
+        it ``UNSEEN_RESTART_SECONDS`` after ``started_at`` (a restart quicker than the reads, or a
+        trigger re-run that forgot what it saw), the wait ends with ``startup_timeout``, not success.
     :param startup_timeout: seconds from ``started_at`` (epoch) the Space may take to get there.
     :param execution_deadline: absolute epoch seconds (the task's execution deadline).
     """
@@ -46,7 +55,6 @@ class SpaceWatch:
     target_stages: tuple[str, ...] = ("RUNNING",)
     hardware: str | None = None
     after_restart: bool = False
-    restart_sha: str | None = None
     stream_logs: bool = True
     poll_interval: float = 10.0
     startup_timeout: float | None = None
@@ -59,7 +67,7 @@ class SpaceWatch:
 
 
 class Progress:
-    """What the watch has seen so far, and the verdict on each runtime read."""
+    """What the watch has seen so far, and the verdict on each runtime read (pure: no I/O, no clock)."""
 
     def __init__(self, watch: SpaceWatch, now: float) -> None:
         self.watch = watch
@@ -67,19 +75,20 @@ class Progress:
         self.started = watch.started_at if watch.started_at is not None else now
         self.last_seen: tuple[str, str | None, str | None, bool] | None = None
 
+    @property
+    def unseen_restart_end(self) -> float | None:
+        """When a restart never seen taking effect ends the wait; None once it was seen."""
+        return None if self.left_running else self.started + UNSEEN_RESTART_SECONDS
+
     def judge(self, runtime: SpaceRuntime, now: float) -> Verdict | None:
         """The outcome once the wait is over, None to keep waiting."""
         watch, stage, name = self.watch, runtime.stage, str(runtime.stage)
         if stage is not SpaceStage.RUNNING:
-            self.left_running = True
-        elif watch.restart_sha and runtime.sha and runtime.sha != watch.restart_sha:
-            self.left_running = True  # a build newer than the one the restart answered with
-        elif not self.left_running and now - self.started >= STALE_RUNNING_GRACE_SECONDS:
-            self.left_running = True
+            self.left_running = True  # the restart took effect: the next RUNNING is the new run
         space = f"Space {watch.repo_id}"
         if name in watch.target_stages:
             if stage is SpaceStage.RUNNING and not self.left_running:
-                return None  # the run from before the restart, still reported
+                return self._unseen_restart(runtime, now)  # the run from before the restart
             if stage is SpaceStage.RUNNING and watch.hardware and runtime.hardware != watch.hardware:
                 return None  # requested switched at once; current follows once the rebuild is done
             on = f" on {runtime.hardware}" if runtime.hardware else ""
@@ -94,6 +103,18 @@ class Progress:
             )
         return None
 
+    def _unseen_restart(self, runtime: SpaceRuntime, now: float) -> Verdict | None:
+        end = self.unseen_restart_end
+        if end is None or now < end:
+            return None
+        return Verdict(
+            "startup_timeout",
+            f"Space {self.watch.repo_id} was never seen leaving RUNNING in the "
+            f"{UNSEEN_RESTART_SECONDS:g} s after the restart request, so its RUNNING cannot be told "
+            "from the run before the restart (the Hub can report that one for a moment): the restart "
+            "was quicker than the checks, or did not take. Check the Space, then restart it again",
+        )
+
     def where(self, runtime: SpaceRuntime | None) -> str:
         """Where the Space is, in words: its stage and why that is not (yet) the target."""
         if runtime is None:
@@ -102,7 +123,10 @@ class Progress:
         if stage is SpaceStage.SLEEPING:
             return "SLEEPING (asleep, not running: a visit or a restart wakes it)"
         if stage is SpaceStage.RUNNING and not self.left_running:
-            return "RUNNING (still the run from before the restart: waiting for the new one)"
+            return (
+                "RUNNING (never seen leaving RUNNING since the restart: still taken for the run "
+                "from before it)"
+            )
         if stage is SpaceStage.RUNNING and self.watch.hardware and hardware != self.watch.hardware:
             return f"RUNNING on {hardware} (waiting for {self.watch.hardware})"
         return str(stage)
@@ -159,7 +183,10 @@ class SpaceJudge:
         return self.progress.started + timeout if timeout is not None else None
 
     def next_check(self, runtime: SpaceRuntime | None, now: float) -> float | None:
-        return self._startup_end
+        due = [at for at in (self._startup_end, self.progress.unseen_restart_end) if at is not None]
+        if not self.progress.left_running:
+            due.append(now + CONFIRM_POLL_SECONDS)  # catch the restart's stages between two RUNNINGs
+        return min(due, default=None)
 
     def where(self, runtime: SpaceRuntime | None) -> str:
         return f"it is {self.progress.where(runtime)}"

@@ -15,14 +15,14 @@ from airflow_provider_hfhub.operators.spaces import (
     SpaceError,
 )
 from airflow_provider_hfhub.testing import FakeHub
-from tests.airflow_support import TaskInstance, assert_streamed_once, context_for, run_task
+from tests.airflow_support import TaskInstance, TaskStateStore, assert_streamed_once, context_for, run_task
 
 PATHS = ["sync", "deferrable"]
 SPACE = "fake-user/demo-app"
 BUILD = [f"Step {i}/4 : RUN pip install -r requirements.txt ({i})" for i in range(1, 5)]
 RUN = ["Loading model weights", "Running on local URL:  http://0.0.0.0:7860"]
 SUMMARY_KEYS = {"repo_id", "url", "stage", "hardware", "requested_hardware", "sleep_time", "storage",
-                "error_message", "sha"}  # fmt: skip
+                "error_message"}  # fmt: skip
 
 
 def restart(path: str, **kwargs: object) -> HfRestartSpaceOperator:
@@ -35,13 +35,12 @@ def test_restart_waits_for_running_and_streams_build_then_run_logs_once(
     hub_connection: FakeHub, path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     hub_connection.add_space(SPACE, build_lines=BUILD, run_lines=RUN)
-    before = hub_connection.space_state(SPACE)["sha"]
     ti = TaskInstance(task_id="restart")
     result = run_task(restart(path), context_for(ti))
     state = hub_connection.space_state(SPACE)
     assert state["stage"] == "RUNNING" and state["restarts"][-1]["factory"] is False
     assert set(result) == SUMMARY_KEYS
-    assert result["stage"] == "RUNNING" and result["sha"] == state["sha"] != before
+    assert result["stage"] == "RUNNING" and state["build_id"] == 2
     assert (
         ti.xcoms == {"space_url": f"{hub_connection.url}/spaces/{SPACE}"}
         and result["url"] == ti.xcoms["space_url"]
@@ -101,10 +100,10 @@ def test_stale_running_right_after_the_restart_is_not_success(
     result = run_task(restart(path))
     state = hub_connection.space_state(SPACE)
     assert state["stage"] == "RUNNING", "the task succeeded before the Space had rebuilt"
-    assert result["sha"] == state["sha"] and state["build_id"] == 2
-    assert time.monotonic() - started >= 2.0
+    assert result["stage"] == "RUNNING" and state["build_id"] == 2
+    assert time.monotonic() - started >= 3.0  # the stale second, then the two of the build
     out = capsys.readouterr().out
-    assert "still the run from before the restart" in out
+    assert "never seen leaving RUNNING since the restart" in out
     assert_streamed_once(out, RUN)
 
 
@@ -218,3 +217,68 @@ def test_sync_and_deferrable_paths_agree(both_paths: dict[str, tuple[dict, str]]
     assert sync_result == deferred_result
     assert sync_error == deferred_error
     assert "ended BUILD_ERROR: no Dockerfile" in sync_error
+
+
+COPY = "fake-user/demo-app-staging"
+
+
+def duplicate(path: str, **kwargs: object) -> HfDuplicateSpaceOperator:
+    settings: dict[str, object] = {
+        "task_id": "copy", "repo_id": SPACE, "to_id": "demo-app-staging", "hardware": "t4-small",
+        "variables": {"STAGE": "staging"}, "deferrable": path == "deferrable", "poll_interval": 1.0,
+    }  # fmt: skip
+    return HfDuplicateSpaceOperator(**{**settings, **kwargs})  # type: ignore[arg-type]
+
+
+def _duplicate_posts(hub: FakeHub) -> int:
+    return len([r for r in hub.requests() if r["path"].endswith("/duplicate") and r["method"] == "POST"])
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("with_store", [False, True], ids=["before-3.3", "task-state-store"])
+def test_a_retry_takes_over_the_copy_its_first_try_made(
+    hub_connection: FakeHub, path: str, with_store: bool
+) -> None:
+    hub_connection.add_space(SPACE, build_seconds=0.3)
+    # The Hub makes the copy but its answer is lost (a 500 after the work): the first try fails.
+    hub_connection.inject_fault(path=r"/duplicate$", method="POST", when="after", status=500)
+    store = TaskStateStore() if with_store else None
+    with pytest.raises(Exception, match="500"):
+        run_task(duplicate(path), context_for(TaskInstance(task_id="copy", try_number=1), store))
+    assert hub_connection.space_state(COPY)["build_id"] == 2  # made once, by the first try
+    retry = TaskInstance(task_id="copy", try_number=2)
+    result = run_task(duplicate(path), context_for(retry, store))
+    assert (result["repo_id"], result["stage"], result["hardware"]) == (COPY, "RUNNING", "t4-small")
+    assert retry.xcoms == {"space_url": f"{hub_connection.url}/spaces/{COPY}"}
+    # The retry asked again (the Hub answered 409) and made no second copy: one build, one restart.
+    assert _duplicate_posts(hub_connection) == 2
+    assert [r["reason"] for r in hub_connection.space_state(COPY)["restarts"]] == ["duplicate"]
+
+
+@pytest.mark.parametrize("try_number", [1, 2])
+def test_a_first_try_never_takes_over_an_existing_space(hub_connection: FakeHub, try_number: int) -> None:
+    hub_connection.add_space(SPACE)
+    hub_connection.add_space(COPY, variables={"OTHER": "app"})  # someone else's Space of that name
+    ti = TaskInstance(task_id="copy", try_number=try_number)
+    with pytest.raises(SpaceError) as caught:
+        run_task(duplicate("sync"), context_for(ti))
+    text = str(caught.value)
+    assert f"Space {COPY} already exists" in text and "409" in text and "not taking it over" in text
+    why = "first try" if try_number == 1 else "its requested hardware is cpu-basic, not t4-small"
+    assert why in text
+    assert hub_connection.space_state(COPY)["restarts"] == [] and ti.xcoms == {}
+
+
+def test_a_retry_refuses_a_space_no_earlier_try_asked_for(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE)
+    hub_connection.add_space(COPY, hardware="t4-small", variables={"STAGE": "staging"})
+    ti = TaskInstance(task_id="copy", try_number=2)
+    with pytest.raises(SpaceError, match=r"no earlier try of this task asked for it \(task state store\)"):
+        run_task(duplicate("sync"), context_for(ti, TaskStateStore()))
+
+
+def test_a_retry_refuses_a_space_with_other_variables(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE)
+    hub_connection.add_space(COPY, hardware="t4-small", variables={"STAGE": "production"})
+    with pytest.raises(SpaceError, match=r"its variables \['STAGE'\] are not the ones asked for"):
+        run_task(duplicate("sync"), context_for(TaskInstance(task_id="copy", try_number=2)))

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable
 
+import httpx
 import pytest
 from airflow.providers.common.compat.sdk import TaskDeferred
 
@@ -49,7 +50,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     text = json.dumps(kwargs)  # JSON primitives only
     assert hub_connection.token not in text and "space-secret-value" not in text
     assert set(kwargs) == {
-        "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "restart_sha", "stream_logs",
+        "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "stream_logs",
         "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at", "sealed_secrets",
     }  # fmt: skip
     assert (kwargs["repo_id"], kwargs["target_stages"], kwargs["startup_timeout"]) == (
@@ -57,13 +58,18 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     )  # fmt: skip
 
 
-def test_restart_answered_with_a_stale_running_carries_its_sha(hub_connection: FakeHub) -> None:
+def test_restart_answered_with_a_stale_running_asks_to_see_it_leave_running(hub_connection: FakeHub) -> None:
     hub_connection.add_space(SPACE, stale_running_seconds=5, build_seconds=5)
     trigger = _deferred(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
     kwargs = trigger.serialize()[1]
-    assert (
-        kwargs["after_restart"] is True and kwargs["restart_sha"] == hub_connection.space_state(SPACE)["sha"]
-    )
+    assert kwargs["after_restart"] is True and "restart_sha" not in kwargs
+    assert [r for r in hub_connection.requests() if r["path"].endswith("/restart")]
+
+
+def test_restart_answered_with_a_build_stage_needs_no_departure(hub_connection: FakeHub) -> None:
+    hub_connection.add_space(SPACE, build_seconds=5)
+    trigger = _deferred(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
+    assert trigger.serialize()[1]["after_restart"] is False
 
 
 async def test_sleeping_is_not_running(hub_connection: FakeHub) -> None:
@@ -134,30 +140,61 @@ async def test_a_task_that_left_deferred_leaves_its_space_alone(
     assert state["stage"] == "RUNNING" and state["restarts"] == []
 
 
-async def test_a_running_space_long_after_the_restart_is_the_new_run(hub_connection: FakeHub) -> None:
-    # A trigger re-run (triggerer restart) forgot that it saw the Space rebuild: it must not wait forever.
+async def test_a_rerun_trigger_that_only_sees_running_fails_instead_of_succeeding(
+    hub_connection: FakeHub,
+) -> None:
+    # A trigger re-run (triggerer restart) forgot that it saw the Space rebuild; RUNNING alone is no
+    # evidence of the new run, so past the bound it is a startup_timeout, never a success.
     hub_connection.add_space(SPACE)
-    sha = hub_connection.space_state(SPACE)["sha"]
     trigger = HfSpaceTrigger(
-        repo_id=SPACE,
-        after_restart=True,
-        restart_sha=sha,
-        started_at=time.time() - 3600,
-        startup_timeout=7200,
+        repo_id=SPACE, after_restart=True, started_at=time.time() - 3600, startup_timeout=7200
     )
     event = await first_event(roundtrip(trigger))
-    assert (event["status"], event["space"]["stage"]) == ("success", "RUNNING")
+    assert (event["status"], event["space"]["stage"]) == ("startup_timeout", "RUNNING")
+    assert "never seen leaving RUNNING" in event["message"]
 
 
 async def test_a_running_space_right_after_the_restart_is_not_yet_the_new_run(
     hub_connection: FakeHub,
 ) -> None:
     hub_connection.add_space(SPACE)
-    sha = hub_connection.space_state(SPACE)["sha"]
-    trigger = HfSpaceTrigger(
-        repo_id=SPACE, after_restart=True, restart_sha=sha, started_at=time.time(), startup_timeout=1.0
-    )
+    trigger = HfSpaceTrigger(repo_id=SPACE, after_restart=True, started_at=time.time(), startup_timeout=1.0)
     event = await first_event(roundtrip(trigger))
-    assert (
-        event["status"] == "startup_timeout" and "still the run from before the restart" in event["message"]
+    assert event["status"] == "startup_timeout"
+    assert "never seen leaving RUNNING since the restart" in event["message"]
+    # While unconfirmed the runtime is read every CONFIRM_POLL_SECONDS, not every poll_interval (10 s).
+    assert len(_runtime_reads(hub_connection)) >= 1
+
+
+async def test_a_stale_running_then_a_build_is_followed_to_the_new_run(hub_connection: FakeHub) -> None:
+    # The fake Hub restarts as the real Hub shows it: the old RUNNING for a moment, then a build.
+    # No log stream and a 10 s poll interval: only the quick reads while unconfirmed see the build.
+    hub_connection.add_space(SPACE, stale_running_seconds=0.5, build_seconds=2.5)
+    started = time.time()
+    answer = await asyncio.to_thread(
+        httpx.post,
+        f"{hub_connection.url}/api/spaces/{SPACE}/restart",
+        headers={"authorization": f"Bearer {hub_connection.token}"},
     )
+    assert answer.json()["stage"] == "RUNNING"  # stale: the restart's own answer proves nothing
+    trigger = HfSpaceTrigger(
+        repo_id=SPACE, after_restart=True, started_at=started, startup_timeout=5.0, stream_logs=False,
+        poll_interval=10.0,
+    )  # fmt: skip
+    event = await first_event(roundtrip(trigger))
+    assert (event["status"], event["space"]["stage"]) == ("success", "RUNNING"), event["message"]
+    state = hub_connection.space_state(SPACE)
+    assert state["build_id"] == 2 and state["stage"] == "RUNNING"
+
+
+async def test_a_build_error_event_carries_the_hubs_message_logged_at_error(
+    hub_connection: FakeHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = "ERROR: No matching distribution found for torch==9.9"
+    hub_connection.add_space(SPACE, stage="BUILDING", build_lines=["compiling"], build_seconds=30)
+    await asyncio.to_thread(hub_connection.set_space_stage, SPACE, "BUILD_ERROR", message)
+    event = await first_event(roundtrip(HfSpaceTrigger(repo_id=SPACE, poll_interval=0.2)))
+    assert event["status"] == "failed" and event["message"] == f"Space {SPACE} ended BUILD_ERROR: {message}"
+    # Airflow's structlog writes the task log to stdout, with the level in brackets.
+    errors = [line for line in capsys.readouterr().out.splitlines() if "[error" in line]
+    assert any(message in line for line in errors), "the triggerer did not log the Hub's error at ERROR"

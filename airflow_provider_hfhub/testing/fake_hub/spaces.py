@@ -1,9 +1,11 @@
 """Spaces: their stored form, the runtime JSON, and the build/run state machine.
 
 restart -> BUILDING (build lines) -> APP_STARTING -> RUNNING (run lines), or BUILD_ERROR /
-RUNTIME_ERROR with ``errorMessage``. After a restart the runtime can keep reporting the old
-RUNNING for ``stale_running_seconds`` (the real Hub does), and a hardware request changes
-``requested`` at once but ``current`` only once the rebuild is done.
+RUNTIME_ERROR with ``errorMessage``. A running Space keeps reporting its old RUNNING for
+``stale_running_seconds`` after a restart, and only then starts building, so the build stages
+always show between the two RUNNINGs. A hardware request changes ``requested`` at once but
+``current`` only once the rebuild is done. The runtime JSON has the real Hub's keys only: no build
+id or ``sha`` (docs/hub-api.md#space-runtime); the admin view has ``build_id`` for tests.
 """
 
 from __future__ import annotations
@@ -55,11 +57,6 @@ class Space:
     def repo_id(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    @property
-    def sha(self) -> str:
-        # A monotonically increasing build id dressed as a commit sha.
-        return f"{self.build_id:040x}"
-
     def reported_stage(self) -> str:
         return "RUNNING" if now() < self.stale_until else self.stage
 
@@ -86,7 +83,6 @@ class Space:
             "devMode": self.dev_mode,
             "domains": [{"domain": f"{self.namespace}-{self.name}.hf.space", "stage": "READY"}],
             "sdk": self.sdk,
-            "sha": self.sha,
         }
         if self.volumes:
             body["volumes"] = self.volumes
@@ -110,7 +106,6 @@ class Space:
             "variables": self.variables,
             "error_message": self.error_message,
             "build_id": self.build_id,
-            "sha": self.sha,
             "restarts": self.restarts,
             "build_log": self.build_log.lines(),
             "run_log": self.run_log.lines(),
@@ -152,6 +147,8 @@ class Space:
 
     async def _build_and_run(self, hardware_change: bool) -> None:
         sc = self.scenario
+        if self.stale_until > now():  # the old run is still reported; the build starts after that
+            await asyncio.sleep(self.stale_until - now())
         started = now()
         for line in sc.build_lines:
             await asyncio.sleep(sc.line_interval)
