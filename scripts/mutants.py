@@ -284,6 +284,27 @@ MUTANTS = [
         "        except (Exception, asyncio.CancelledError) as exc:\n            # A crash",
         ("tests/triggers/test_jobs.py::test_user_kill_while_deferred_cancels_the_job",),
     ),
+    Mutant(
+        "a restart's RUNNING counts without seeing the Space leave RUNNING",
+        f"{PKG}/triggers/space_watch.py",
+        "        self.left_running = not watch.after_restart\n",
+        "        self.left_running = True\n",
+        ("tests/triggers/test_space_progress.py",),
+    ),
+    Mutant(
+        "a stale RUNNING becomes success after a time",
+        f"{PKG}/triggers/space_watch.py",
+        '            "startup_timeout",\n            f"Space {self.watch.repo_id} was never seen',
+        '            "success",\n            f"Space {self.watch.repo_id} was never seen',
+        ("tests/triggers/test_space_progress.py",),
+    ),
+    Mutant(
+        "a first try takes over an existing Space",
+        f"{PKG}/operators/spaces.py",
+        "        if try_number <= 1:",
+        "        if try_number < 1:",
+        ("tests/operators/test_spaces.py", "-k", "first_try"),
+    ),
 ]
 
 
