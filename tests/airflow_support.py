@@ -73,6 +73,27 @@ def roundtrip(trigger: Any) -> Any:
     return cls(**deserialize(serialize(kwargs)))
 
 
+def deferred_trigger(operator: Any) -> Any:
+    """The trigger the operator defers to."""
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(context_for())
+    return deferred.value.trigger
+
+
+def assert_serializes_safely(
+    trigger: Any, classpath: str, fields: set[str], secrets: list[str]
+) -> dict[str, Any]:
+    """The trigger's arguments: these fields, JSON primitives holding none of ``secrets``, rebuilt alike."""
+    path, kwargs = trigger.serialize()
+    assert path == classpath
+    assert roundtrip(trigger).serialize() == (path, kwargs)
+    text = json.dumps(kwargs)  # JSON primitives only
+    for secret in secrets:
+        assert secret not in text
+    assert set(kwargs) == fields
+    return kwargs
+
+
 async def first_event(trigger: Any) -> dict[str, Any]:
     async for event in trigger.run():
         return dict(event.payload)
