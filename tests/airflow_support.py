@@ -122,9 +122,17 @@ def assert_streamed_once(output: str, lines: list[str]) -> None:
     assert positions == sorted(positions), "lines out of order"
 
 
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, host: str, token: str, **extra: str) -> str:
+    """Define an ``hfhub`` connection as an environment connection; returns its id."""
+    conn: dict[str, Any] = {"conn_type": "hfhub", "host": host, "password": token}
+    if extra:
+        conn["extra"] = extra
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+    return conn_id
+
+
 @pytest.fixture
 def hub_connection(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
     """``hfhub_default`` pointing at the fake Hub, as an environment connection."""
-    conn = {"conn_type": "hfhub", "host": fake_hub.url, "password": fake_hub.token}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_default", fake_hub.url, fake_hub.token)
     return fake_hub
