@@ -5,9 +5,16 @@ The operators push the URL before they wait, so the link works while the task is
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import BaseOperatorLink, XCom
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+    from airflow_provider_hfhub.hub import JobInfo
 
 JOB_URL_KEY = "job_url"
 SPACE_URL_KEY = "space_url"
@@ -29,3 +36,18 @@ class HfSpaceLink(BaseOperatorLink):
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         return XCom.get_value(key=SPACE_URL_KEY, ti_key=ti_key) or ""
+
+
+class JobLinked:
+    """A task about one existing Job (cancel, sense): its id and namespace templated, its page linked."""
+
+    template_fields: Collection[str] = ("job_id", "namespace")
+    operator_extra_links: Collection[BaseOperatorLink] = (HfJobLink(),)
+    job_id: str
+    namespace: str | None
+
+    def _inspect_job(self, hook: HfHubHook, context: Context) -> JobInfo:
+        """The Job as it is now; its page's URL goes to XCom at once, for the link."""
+        job = hook.inspect_job(job_id=self.job_id, namespace=self.namespace)
+        context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)
+        return job

@@ -79,23 +79,19 @@ def expect(actual: str, wanted: str) -> None:
         raise SystemExit(f"demo failed: expected {wanted}, got {actual}")
 
 
+def _cli(airflow: str, env: dict[str, str], *args: str) -> str:
+    """The output of an ``airflow`` command that must succeed."""
+    return subprocess.run([airflow, *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def _runs(airflow: str, env: dict[str, str], dag_id: str) -> list[dict[str, str]]:
+    """The DAG's runs, as `airflow dags list-runs` lists them."""
+    return _json_list(_cli(airflow, env, "dags", "list-runs", dag_id, "-o", "json"))
+
+
 def task_state(airflow: str, env: dict[str, str], dag_id: str, task_id: str) -> str:
-    listing = subprocess.run(
-        [airflow, "dags", "list-runs", dag_id, "-o", "json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    run_id = _json_list(listing.stdout)[0]["run_id"]
-    state = subprocess.run(
-        [airflow, "tasks", "state", dag_id, task_id, run_id],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return state.stdout.strip().splitlines()[-1]
+    run_id = _runs(airflow, env, dag_id)[0]["run_id"]
+    return _cli(airflow, env, "tasks", "state", dag_id, task_id, run_id).strip().splitlines()[-1]
 
 
 def _json_list(output: str) -> list[dict[str, str]]:
@@ -108,14 +104,7 @@ def _json_list(output: str) -> list[dict[str, str]]:
 
 
 def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
-    listing = subprocess.run(
-        [airflow, "dags", "list-runs", dag_id, "-o", "json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    runs = _json_list(listing.stdout)
+    runs = _runs(airflow, env, dag_id)
     return str(runs[0]["state"]) if runs else "missing"
 
 

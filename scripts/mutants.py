@@ -232,7 +232,7 @@ MUTANTS = [
     ),
     Mutant(
         "a log read without follow ignores tail",
-        f"{PKG}/hub/calls.py",
+        f"{PKG}/hub/calls/jobs.py",
         '    params = (("tail", str(tail)),) if tail is not None else ()',
         "    params = ()",
         ("tests/hub/test_streams.py::test_without_follow_the_current_log_is_returned",),

@@ -73,6 +73,27 @@ def roundtrip(trigger: Any) -> Any:
     return cls(**deserialize(serialize(kwargs)))
 
 
+def deferred_trigger(operator: Any) -> Any:
+    """The trigger the operator defers to."""
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(context_for())
+    return deferred.value.trigger
+
+
+def assert_serializes_safely(
+    trigger: Any, classpath: str, fields: set[str], secrets: list[str]
+) -> dict[str, Any]:
+    """The trigger's arguments: these fields, JSON primitives holding none of ``secrets``, rebuilt alike."""
+    path, kwargs = trigger.serialize()
+    assert path == classpath
+    assert roundtrip(trigger).serialize() == (path, kwargs)
+    text = json.dumps(kwargs)  # JSON primitives only
+    for secret in secrets:
+        assert secret not in text
+    assert set(kwargs) == fields
+    return kwargs
+
+
 async def first_event(trigger: Any) -> dict[str, Any]:
     async for event in trigger.run():
         return dict(event.payload)
@@ -101,9 +122,17 @@ def assert_streamed_once(output: str, lines: list[str]) -> None:
     assert positions == sorted(positions), "lines out of order"
 
 
+def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, host: str, token: str, **extra: str) -> str:
+    """Define an ``hfhub`` connection as an environment connection; returns its id."""
+    conn: dict[str, Any] = {"conn_type": "hfhub", "host": host, "password": token}
+    if extra:
+        conn["extra"] = extra
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+    return conn_id
+
+
 @pytest.fixture
 def hub_connection(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
     """``hfhub_default`` pointing at the fake Hub, as an environment connection."""
-    conn = {"conn_type": "hfhub", "host": fake_hub.url, "password": fake_hub.token}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_default", fake_hub.url, fake_hub.token)
     return fake_hub

@@ -264,11 +264,11 @@ class AsyncHubClient:
         """Copy a Space; ``to_id`` without a namespace lands in the token's user namespace."""
         name = (to_id or from_id).rsplit("/", 1)[-1]
         target = to_id if to_id and "/" in to_id else f"{await self.default_namespace()}/{name}"
-        call = calls.duplicate_space(
-            from_id, target, private=private, hardware=hardware, storage=storage,
+        copy = calls.SpaceCopy(
+            target, private=private, hardware=hardware, storage=storage,
             sleep_time=sleep_time, secrets=secrets, variables=variables,
         )  # fmt: skip
-        return await self._transport.send(call)
+        return await self._transport.send(calls.duplicate_space(from_id, copy))
 
     def fetch_space_logs(
         self, repo_id: str, *, build: bool = False, follow: bool = False

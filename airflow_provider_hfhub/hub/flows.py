@@ -35,31 +35,24 @@ Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
-class Send(Generic[T]):
+class _CallStep(Generic[T]):
+    call: Call[T]
+
+
+class Send(_CallStep[T]):
     """Send a call (with the retry policy); the flow receives the parsed answer."""
 
-    call: Call[T]
 
-
-@dataclass(frozen=True)
-class SendOnce(Generic[T]):
+class SendOnce(_CallStep[T]):
     """Send a call once, without the retry policy: the flow decides what follows a failure."""
 
-    call: Call[T]
 
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(_CallStep[T]):
     """Send a call; the flow receives ``(parsed answer, URL of the next page or None)``."""
 
-    call: Call[T]
 
-
-@dataclass(frozen=True)
-class Open:
+class Open(_CallStep[Any]):
     """Open an SSE stream; raises the Hub's error status into the flow."""
-
-    call: Call[Any]
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,11 @@ class JobOwner:
     name: str
     type: str
 
+    @classmethod
+    def from_json(cls, data: JsonDict | None) -> JobOwner:
+        data = data or {}
+        return cls(id=str(data.get("id", "")), name=str(data.get("name", "")), type=str(data.get("type", "")))
+
 
 @dataclass(frozen=True)
 class JobInfo:
@@ -130,13 +135,12 @@ class JobInfo:
     def from_json(cls, data: JsonDict, *, endpoint: str) -> JobInfo:
         job_id = str(_require(data, "id", "Job"))
         status = data.get("status") or {}
-        owner = data.get("owner") or {}
-        owner_name = str(owner.get("name", ""))
+        owner = JobOwner.from_json(data.get("owner"))
         return cls(
             id=job_id,
             status=JobStatus(JobStage(str(status.get("stage", "SCHEDULING"))), status.get("message")),
-            owner=JobOwner(id=str(owner.get("id", "")), name=owner_name, type=str(owner.get("type", ""))),
-            url=f"{endpoint}/jobs/{owner_name}/{job_id}",
+            owner=owner,
+            url=f"{endpoint}/jobs/{owner.name}/{job_id}",
             created_at=parse_datetime(data.get("createdAt")),
             started_at=parse_datetime(data.get("startedAt")),
             finished_at=parse_datetime(data.get("finishedAt")),
@@ -170,14 +174,13 @@ class ScheduledJobInfo:
     def from_json(cls, data: JsonDict) -> ScheduledJobInfo:
         status = data.get("status") or {}
         last_job = status.get("lastJob") or status.get("last_job") or {}
-        owner = data.get("owner") or {}
         return cls(
             id=str(_require(data, "id", "scheduled Job")),
             schedule=data.get("schedule"),
             suspend=data.get("suspend"),
             concurrency=data.get("concurrency"),
             job_spec=data.get("jobSpec") or data.get("job_spec") or {},
-            owner=JobOwner(str(owner.get("id", "")), str(owner.get("name", "")), str(owner.get("type", ""))),
+            owner=JobOwner.from_json(data.get("owner")),
             created_at=parse_datetime(data.get("createdAt")),
             last_job_id=last_job.get("id"),
             next_job_run_at=parse_datetime(status.get("nextJobRunAt") or status.get("next_job_run_at")),

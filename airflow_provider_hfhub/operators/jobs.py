@@ -13,7 +13,7 @@ from airflow.providers.common.compat.sdk import AirflowException, conf
 
 from airflow_provider_hfhub.hub.calls import DEFAULT_UV_IMAGE
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS
-from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink, JobLinked
 from airflow_provider_hfhub.operators import job_attempts as attempts
 from airflow_provider_hfhub.operators import validation as check
 from airflow_provider_hfhub.operators.base import HfHubOperator, HfWatchingOperator
@@ -343,15 +343,12 @@ class HfRunUvJobOperator(HfRunJobOperator):
         )  # fmt: skip
 
 
-class HfCancelJobOperator(HfHubOperator):
+class HfCancelJobOperator(JobLinked, HfHubOperator):
     """Cancel a Hub Job; returns its summary (a Job that already ended is left as it is).
 
     :param job_id: the Job (templated, e.g. ``{{ ti.xcom_pull('train', key='job_id') }}``).
     :param namespace: its user or org (default: the connection's, else the token's user).
     """
-
-    template_fields: Sequence[str] = ("job_id", "namespace")
-    operator_extra_links = (HfJobLink(),)
 
     def __init__(
         self,
@@ -373,8 +370,7 @@ class HfCancelJobOperator(HfHubOperator):
         if self.namespace is not None:
             check.check_namespace(self.namespace)
         hook = self.hook
-        job = hook.inspect_job(job_id=self.job_id, namespace=self.namespace)
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)
+        job = self._inspect_job(hook, context)
         if job.stage.is_terminal:
             self.log.info("Job %s already ended %s: nothing to cancel", job.id, job.stage)
         else:

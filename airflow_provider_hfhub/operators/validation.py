@@ -26,7 +26,7 @@ _DOCKER_IMAGE = re.compile(
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$"
 )
 _REPO_PART = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,95}"
-# Exactly the prefixes the request builder turns into ``spaceId`` (hub/calls.py), then user/name.
+# Exactly the prefixes the request builder turns into ``spaceId`` (hub/calls/jobs.py), then user/name.
 _SPACE_IMAGE = re.compile(rf"^(?:https://)?(?:huggingface\.co|hf\.co)/spaces/{_REPO_PART}/{_REPO_PART}$")
 _HUB_HOSTS = ("huggingface.co/", "hf.co/")
 _REPO_ID = re.compile(rf"^{_REPO_PART}/{_REPO_PART}$")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.providers.common.compat.sdk import AirflowException
 
 from airflow_provider_hfhub.hub.stages import JobStage
-from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink
+from airflow_provider_hfhub.links import JobLinked
 from airflow_provider_hfhub.operators import validation as check
 from airflow_provider_hfhub.sensors.base import HfStageSensor
 
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from airflow_provider_hfhub.hub import JobInfo
 
 
-class HfJobSensor(HfStageSensor):
+class HfJobSensor(JobLinked, HfStageSensor):
     """Wait for a Hub Job to reach a target stage; fail if it ends in another one.
 
     :param job_id: the Job (templated).
@@ -29,9 +29,6 @@ class HfJobSensor(HfStageSensor):
     :param hfhub_conn_id: the Airflow connection to the Hub.
     :param deferrable: wait on the triggerer.
     """
-
-    template_fields: Sequence[str] = ("job_id", "namespace")
-    operator_extra_links = (HfJobLink(),)
 
     def __init__(
         self,
@@ -51,8 +48,7 @@ class HfJobSensor(HfStageSensor):
     def _look(self, context: Context) -> JobInfo:
         from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 
-        job = HfHubHook(self.hfhub_conn_id).inspect_job(job_id=self.job_id, namespace=self.namespace)
-        context["ti"].xcom_push(key=JOB_URL_KEY, value=job.url)
+        job = self._inspect_job(HfHubHook(self.hfhub_conn_id), context)
         self.log.info("Job %s is %s", job.id, job.stage)
         return job
 

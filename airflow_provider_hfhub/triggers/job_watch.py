@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_hfhub.hub.errors import HubError
 from airflow_provider_hfhub.hub.models import JobInfo
 from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, job_summary
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder
-from airflow_provider_hfhub.triggers.watch import Verdict, Watch
+from airflow_provider_hfhub.triggers.watch import Verdict, log_tail, run_watch
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -119,26 +117,14 @@ class JobJudge:
 
     async def _log_tail(self) -> list[str]:
         """The last lines of a finished Job, for the error message when they were not streamed."""
-        lines: list[str] = []
-        with contextlib.suppress(HubError):
-            async for line in self.hook.afetch_job_logs(
-                job_id=self.watch.job_id, namespace=self.watch.namespace, tail=LOG_TAIL_LINES
-            ):
-                lines.append(line.text)
-        return lines[-LOG_TAIL_LINES:]
+        watch = self.watch
+        return await log_tail(
+            self.hook.afetch_job_logs(job_id=watch.job_id, namespace=watch.namespace, tail=LOG_TAIL_LINES)
+        )
 
 
 async def watch_job(
     hook: HfHubHook, watch: JobWatch, log: logging.Logger | Any, forward: LogForwarder | None = None
 ) -> dict[str, Any]:
     """Follow the Job until it ends (or reaches a target stage, or a timeout); return the event payload."""
-    await hook.aget_conn()  # look the connection up once, before two tasks need it
-    return await Watch(
-        judge=JobJudge(hook, watch),
-        forward=forward or LogForwarder(log),
-        stream_logs=watch.stream_logs,
-        poll_interval=watch.poll_interval,
-        policy=hook.stream,
-        deadline=watch.execution_deadline,
-        log=log,
-    ).run()
+    return await run_watch(hook, JobJudge(hook, watch), watch, log, forward)

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_hfhub.hub.errors import HubError
 from airflow_provider_hfhub.hub.models import SpaceRuntime
 from airflow_provider_hfhub.hub.stages import SpaceStage
-from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, space_summary
+from airflow_provider_hfhub.triggers.events import event, space_summary
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder
-from airflow_provider_hfhub.triggers.watch import Verdict, Watch
+from airflow_provider_hfhub.triggers.watch import Verdict, log_tail, run_watch
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -218,26 +216,12 @@ class SpaceJudge:
 
     async def _log_tail(self, stage: SpaceStage) -> list[str]:
         """The last lines of the log that explains a failure, when they were not streamed."""
-        lines: list[str] = []
-        with contextlib.suppress(HubError):
-            async for line in self.hook.afetch_space_logs(
-                self.watch.repo_id, build=stage in _BUILD_FAILURES, follow=False
-            ):
-                lines.append(line.text)
-        return lines[-LOG_TAIL_LINES:]
+        build = stage in _BUILD_FAILURES
+        return await log_tail(self.hook.afetch_space_logs(self.watch.repo_id, build=build, follow=False))
 
 
 async def watch_space(
     hook: HfHubHook, watch: SpaceWatch, log: logging.Logger | Any, forward: LogForwarder | None = None
 ) -> dict[str, Any]:
     """Follow the Space until a target stage, a failure stage or a timeout; return the event payload."""
-    await hook.aget_conn()  # look the connection up once, before two tasks need it
-    return await Watch(
-        judge=SpaceJudge(hook, watch, log),
-        forward=forward or LogForwarder(log),
-        stream_logs=watch.stream_logs,
-        poll_interval=watch.poll_interval,
-        policy=hook.stream,
-        deadline=watch.execution_deadline,
-        log=log,
-    ).run()
+    return await run_watch(hook, SpaceJudge(hook, watch, log), watch, log, forward)

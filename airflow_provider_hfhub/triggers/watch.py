@@ -14,15 +14,22 @@ from its log flow, which has already read the stream to its end, reconnects incl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from airflow_provider_hfhub.hub.config import StreamPolicy
 from airflow_provider_hfhub.hub.errors import HubError
+from airflow_provider_hfhub.hub.models import LogLine
 from airflow_provider_hfhub.hub.retry import is_retryable
+from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+
+if TYPE_CHECKING:
+    from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 
 State = TypeVar("State")
 
@@ -64,6 +71,19 @@ class Judge(Protocol[State]):
 
     async def conclude(self, verdict: Verdict, state: State | None, tail: list[str]) -> dict[str, Any]:
         """The event for a verdict (fetching the log tail a failure needs when none was streamed)."""
+
+
+class Settings(Protocol):
+    """What every resource's watch settings say about the loop (``JobWatch``, ``SpaceWatch``)."""
+
+    @property
+    def stream_logs(self) -> bool: ...
+
+    @property
+    def poll_interval(self) -> float: ...
+
+    @property
+    def execution_deadline(self) -> float | None: ...
 
 
 @dataclass
@@ -159,6 +179,35 @@ class Watch(Generic[State]):
             self.log.exception("Stopped streaming the log of %s; still following its stage", self.judge.what)
         finally:
             self.wake.set()
+
+
+async def run_watch(
+    hook: HfHubHook,
+    judge: Judge[State],
+    settings: Settings,
+    log: logging.Logger | Any,
+    forward: LogForwarder | None = None,
+) -> dict[str, Any]:
+    """Run the loop for one resource with the hook's stream policy; return the event payload."""
+    await hook.aget_conn()  # look the connection up once, before two tasks need it
+    return await Watch(
+        judge=judge,
+        forward=forward or LogForwarder(log),
+        stream_logs=settings.stream_logs,
+        poll_interval=settings.poll_interval,
+        policy=hook.stream,
+        deadline=settings.execution_deadline,
+        log=log,
+    ).run()
+
+
+async def log_tail(lines: AsyncIterable[LogLine]) -> list[str]:
+    """The last lines' text, for a failure's message when none were streamed; a Hub error ends the read."""
+    tail: list[str] = []
+    with contextlib.suppress(HubError):
+        async for line in lines:
+            tail.append(line.text)
+    return tail[-LOG_TAIL_LINES:]
 
 
 async def drain(logs: asyncio.Future[None], forward: LogForwarder) -> None:

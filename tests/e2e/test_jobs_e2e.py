@@ -10,6 +10,7 @@ import os
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,12 +26,21 @@ SECRETS = "e2e_job_secrets"
 TASK = "job"
 
 
+def deferred_job(
+    api: AirflowApi, hub, dag_runs: DagRuns, dag_id: str, scenario: str, **behaviour: Any
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Run ``dag_id`` on a new Job scenario until its task defers: its run id, task instance and Job."""
+    hub.add_job_scenario(scenario, **behaviour)
+    run_id = dag_runs.trigger(dag_id, {"scenario": scenario})
+    ti = api.wait_ti(dag_id, run_id, TASK, "deferred", timeout=120)
+    return run_id, ti, only_job(hub)
+
+
 def test_deferred_job_streams_its_log_while_deferred(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
     lines = job_lines("deferred", 8)
-    hub.add_job_scenario("e2e-deferred", lines=lines, line_interval=0.1, hold=True)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-deferred"})
-    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
+    run_id, _, job = deferred_job(
+        api, hub, dag_runs, DEFERRED, "e2e-deferred", lines=lines, line_interval=0.1, hold=True
+    )
 
     def all_lines_shown() -> list[str] | None:
         events = api.log_events(DEFERRED, run_id, TASK, 1)
@@ -83,10 +93,9 @@ def test_a_job_of_a_few_seconds_deferred_succeeds(api: AirflowApi, hub, dag_runs
 
 
 def test_user_kill_while_deferred_cancels_the_job(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
-    hub.add_job_scenario("e2e-kill", lines=job_lines("kill", 3), line_interval=0.1, hold=True)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-kill"})
-    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
+    run_id, _, job = deferred_job(
+        api, hub, dag_runs, DEFERRED, "e2e-kill", lines=job_lines("kill", 3), line_interval=0.1, hold=True
+    )
     # The trigger is running (it streams the log) before the user kills the task.
     wait_for(
         "the trigger to follow the Job", lambda: hub.requests(f"/api/jobs/fake-user/{job['id']}/logs"), 30
@@ -108,11 +117,8 @@ def test_triggerer_killed_mid_job_and_restarted(
 ) -> None:
     # ~60 s of log: lines before the kill, while no triggerer runs, and after the new one took over.
     lines = job_lines("restart", 60)
-    hub.add_job_scenario("e2e-restart", lines=lines, line_interval=1.0)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-restart"})
-    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
+    run_id, _, job = deferred_job(api, hub, dag_runs, DEFERRED, "e2e-restart", lines=lines, line_interval=1.0)
     deferred_seen = time.monotonic()
-    job = only_job(hub)
 
     # The trigger restarts more than 30 s after the deferral (the provider's test for "a restart",
     # RESTART_AGE_SECONDS): kill at 28 s; a SIGKILLed triggerer is declared dead 10 s after its last
@@ -251,10 +257,10 @@ def test_clearing_a_task_that_succeeded_runs_a_new_job(api: AirflowApi, hub, dag
 
 
 def test_execution_timeout_while_deferred_cancels_the_job(api: AirflowApi, hub, dag_runs: DagRuns) -> None:
-    hub.add_job_scenario("e2e-timeout", lines=job_lines("timeout", 3), line_interval=0.1, hold=True)
-    run_id = dag_runs.trigger(TIMEOUT, {"scenario": "e2e-timeout"})  # execution_timeout: 20 s
-    api.wait_ti(TIMEOUT, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
+    lines = job_lines("timeout", 3)
+    run_id, _, job = deferred_job(
+        api, hub, dag_runs, TIMEOUT, "e2e-timeout", lines=lines, line_interval=0.1, hold=True
+    )  # execution_timeout: 20 s
     ti = api.wait_ti(TIMEOUT, run_id, TASK, {"success", "failed"}, timeout=90)
 
     assert ti["state"] == "failed"
@@ -272,10 +278,10 @@ def test_secrets_never_leave_the_job(
 ) -> None:
     token, secret = airflow_e2e.token, airflow_e2e.job_secret
     needles = {"connection token": token, "Job secret": secret}
-    hub.add_job_scenario("e2e-secrets", lines=job_lines("secrets", 3), line_interval=0.1, hold=True)
-    run_id = dag_runs.trigger(SECRETS, {"scenario": "e2e-secrets"})
-    ti = api.wait_ti(SECRETS, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
+    lines = job_lines("secrets", 3)
+    run_id, ti, job = deferred_job(
+        api, hub, dag_runs, SECRETS, "e2e-secrets", lines=lines, line_interval=0.1, hold=True
+    )
 
     # Positive controls: the Hub got both (so the checks below look for values that were in play).
     assert job["spec"]["secrets"] == {"MY_SECRET": secret}
@@ -323,10 +329,9 @@ def test_triggerer_restarted_soon_after_deferral_marks_replayed_lines(
     airflow_e2e: AirflowDeployment, api: AirflowApi, hub, dag_runs: DagRuns
 ) -> None:
     lines = job_lines("quick restart", 30)
-    hub.add_job_scenario("e2e-quick-restart", lines=lines, line_interval=0.5)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-quick-restart"})
-    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
+    run_id, _, job = deferred_job(
+        api, hub, dag_runs, DEFERRED, "e2e-quick-restart", lines=lines, line_interval=0.5
+    )
 
     def some_lines_shown() -> list[str] | None:
         events = api.log_events(DEFERRED, run_id, TASK, 1)

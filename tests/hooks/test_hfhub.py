@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import os
 import re
 import subprocess
@@ -21,20 +20,13 @@ from airflow_provider_hfhub.hooks.hfhub import HfHubHook, endpoint_from, shared_
 from airflow_provider_hfhub.hub import AuthenticationError
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.testing import FakeHub
-from tests.airflow_support import run_task
+from tests.airflow_support import run_task, set_connection
 from tests.loopback import CountingServer, closed_port
 
 
 @pytest.fixture
 def hfhub_conn(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> str:
-    conn = {
-        "conn_type": "hfhub",
-        "host": fake_hub.url,
-        "password": fake_hub.token,
-        "extra": {"namespace": "fake-org"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_TEST", json.dumps(conn))
-    return "hfhub_test"
+    return set_connection(monkeypatch, "hfhub_test", fake_hub.url, fake_hub.token, namespace="fake-org")
 
 
 def test_connection_gives_endpoint_token_and_namespace(fake_hub: FakeHub, hfhub_conn: str) -> None:
@@ -114,8 +106,7 @@ def test_a_hub_endpoint_that_is_not_a_base_url_is_refused_before_any_request(
     fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch, host: str, message: str
 ) -> None:
     port = fake_hub.url.rsplit(":", 1)[1]
-    conn = {"conn_type": "hfhub", "host": host.format(port=port), "password": fake_hub.token}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_ODD", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_odd", host.format(port=port), fake_hub.token)
     started = time.monotonic()
     with pytest.raises(ValueError, match=message.format(port=port)):
         HfHubHook("hfhub_odd").whoami()
@@ -135,13 +126,7 @@ def test_hf_endpoint_is_checked_too(fake_hub: FakeHub, monkeypatch: pytest.Monke
 def test_a_namespace_with_a_slash_in_the_connection_is_refused(
     fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = {
-        "conn_type": "hfhub",
-        "host": fake_hub.url,
-        "password": fake_hub.token,
-        "extra": {"namespace": "org/x"},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_NS", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_ns", fake_hub.url, fake_hub.token, namespace="org/x")
     with pytest.raises(ValueError, match="one user or org name"):
         HfHubHook("hfhub_ns").run_job(image="python:3.12", command=["true"])
     assert fake_hub.requests() == []
@@ -151,8 +136,7 @@ def test_test_connection_makes_one_short_attempt(monkeypatch: pytest.MonkeyPatch
     counting = CountingServer()
     try:
         for port in (closed_port(), counting.port):
-            conn = {"conn_type": "hfhub", "host": f"http://127.0.0.1:{port}", "password": "hf_x"}
-            monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DOWN", json.dumps(conn))
+            set_connection(monkeypatch, "hfhub_down", f"http://127.0.0.1:{port}", "hf_x")
             started = time.monotonic()
             ok, message = HfHubHook("hfhub_down").test_connection()
             assert not ok and "did not complete" in message
@@ -174,8 +158,7 @@ def test_test_connection_reports_success_and_failure(
 ) -> None:
     ok, message = HfHubHook(hfhub_conn).test_connection()
     assert ok and fake_hub.user in message
-    bad = {"conn_type": "hfhub", "host": fake_hub.url, "password": "hf_wrong"}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_BAD", json.dumps(bad))
+    set_connection(monkeypatch, "hfhub_bad", fake_hub.url, "hf_wrong")
     ok, message = HfHubHook("hfhub_bad").test_connection()
     assert not ok and "valid Hugging Face token" in message
 
@@ -195,8 +178,7 @@ async def test_async_twins_share_one_client_per_loop(fake_hub: FakeHub, hfhub_co
 
 
 async def test_async_errors_are_the_hub_errors(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
-    conn = {"conn_type": "hfhub", "host": fake_hub.url, "password": "hf_wrong"}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_BAD2", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_bad2", fake_hub.url, "hf_wrong")
     with pytest.raises(AuthenticationError):
         await HfHubHook("hfhub_bad2").ainspect_job(job_id="0" * 24, namespace="fake-user")
 

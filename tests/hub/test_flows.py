@@ -15,7 +15,7 @@ import httpx
 import pytest
 from httpx_sse import ServerSentEvent
 
-from airflow_provider_hfhub.hub import calls
+from airflow_provider_hfhub.hub import calls, flows
 from airflow_provider_hfhub.hub.config import RetryPolicy, StreamPolicy
 from airflow_provider_hfhub.hub.errors import (
     ConflictError,
@@ -23,24 +23,6 @@ from airflow_provider_hfhub.hub.errors import (
     HubTransportError,
     RateLimitedError,
     ServerError,
-)
-from airflow_provider_hfhub.hub.flows import (
-    Emit,
-    Ended,
-    Flow,
-    Next,
-    Now,
-    Open,
-    Page,
-    Send,
-    SendOnce,
-    Sleep,
-    Tick,
-    create,
-    job_logs,
-    job_metrics,
-    paginate,
-    space_logs,
 )
 from airflow_provider_hfhub.hub.models import JobInfo
 
@@ -60,7 +42,7 @@ def line(text: str, second: int = 0) -> ServerSentEvent:
 
 
 KEEPALIVE = ServerSentEvent(data="")
-DROP = Ended(httpx.ReadError("connection reset"))
+DROP = flows.Ended(httpx.ReadError("connection reset"))
 
 
 @dataclass
@@ -87,7 +69,7 @@ class World:
     checks: list[float] = field(default_factory=list)
     _pending: list[Any] = field(default_factory=list)
 
-    def run(self, flow: Flow[Any], max_steps: int = 10_000) -> Any:
+    def run(self, flow: flows.Flow[Any], max_steps: int = 10_000) -> Any:
         answer: Any = None
         error: BaseException | None = None
         for _ in range(max_steps):
@@ -104,25 +86,25 @@ class World:
         raise AssertionError(f"the flow did not end within {max_steps} steps")
 
     def perform(self, step: Any) -> Any:
-        if isinstance(step, Open):
+        if isinstance(step, flows.Open):
             if self.open_errors:
                 raise self.open_errors.pop(0)
             self._pending = list(self.connections.pop(0)) if self.connections else []
             return None
-        if isinstance(step, Next):
+        if isinstance(step, flows.Next):
             return self.next(step.timeout)
-        if isinstance(step, Send):
+        if isinstance(step, flows.Send):
             self.checks.append(self.now)
             stage = self.stage_at(self.now)
             return JobInfo.from_json({"id": "j1", "status": {"stage": stage}}, endpoint="https://hub")
-        if isinstance(step, Sleep):
+        if isinstance(step, flows.Sleep):
             assert step.seconds >= 0
             self.now += step.seconds
             return None
-        if isinstance(step, Emit):
+        if isinstance(step, flows.Emit):
             self.emitted.append(step.item)
             return None
-        if isinstance(step, SendOnce):
+        if isinstance(step, flows.SendOnce):
             outcome = self.sent_once.pop(0)
             if isinstance(outcome, tuple):
                 seconds, outcome = outcome
@@ -130,9 +112,9 @@ class World:
             if isinstance(outcome, BaseException):
                 raise outcome
             return outcome
-        if isinstance(step, Page):
+        if isinstance(step, flows.Page):
             return (self.listed.pop(0) if self.listed else []), None
-        if isinstance(step, Now):
+        if isinstance(step, flows.Now):
             return None
         raise AssertionError(f"unexpected step {step!r}")
 
@@ -143,13 +125,13 @@ class World:
             if pause > timeout:
                 self._pending[0] = pause - timeout
                 self.now += timeout
-                return Tick()
+                return flows.Tick()
             self.now += pause
             timeout -= pause
             self._pending.pop(0)
         if not self._pending:
             self.now += timeout
-            return Tick()
+            return flows.Tick()
         return self._pending.pop(0)
 
     def texts(self) -> list[str]:
@@ -157,7 +139,7 @@ class World:
 
 
 def follow(world: World, policy: StreamPolicy = POLICY, logs: calls.Call[Any] = LOGS) -> None:
-    world.run(job_logs(logs, INSPECT, follow=True, policy=policy))
+    world.run(flows.job_logs(logs, INSPECT, follow=True, policy=policy))
 
 
 def done_after(when: float) -> Callable[[float], str]:
@@ -166,14 +148,14 @@ def done_after(when: float) -> Callable[[float], str]:
 
 def test_a_closed_stream_is_confirmed_by_the_stage_on_the_policy_schedule() -> None:
     # The Hub closes the stream at 100 s; its stage flips 1.5 s later (the lag).
-    world = World([[line("a"), line("b"), Ended()]], stage_at=done_after(101.5))
+    world = World([[line("a"), line("b"), flows.Ended()]], stage_at=done_after(101.5))
     follow(world)
     assert world.texts() == ["a", "b"]
     assert world.checks == [100.0, 101.0, 102.0]  # 0, 1, 2 s after the close, then it is over
 
 
 def test_the_job_started_banner_is_not_a_log_line() -> None:
-    world = World([[line("===== Job started at 2026"), line("a"), Ended()]], stage_at=done_after(0))
+    world = World([[line("===== Job started at 2026"), line("a"), flows.Ended()]], stage_at=done_after(0))
     follow(world)
     assert world.texts() == ["a"]
 
@@ -181,12 +163,12 @@ def test_the_job_started_banner_is_not_a_log_line() -> None:
 def test_a_drop_reconnects_and_skips_the_replayed_prefix() -> None:
     replay = [line("a", 1), line("b", 2)]
     world = World(
-        [[*replay, DROP], [*replay, line("c", 3), Ended()]],
+        [[*replay, DROP], [*replay, line("c", 3), flows.Ended()]],
         stage_at=done_after(0),
     )
     follow(world)
     assert world.texts() == ["a", "b", "c"]
-    assert [s.seconds for s in world.steps if isinstance(s, Sleep)] == [1.0]
+    assert [s.seconds for s in world.steps if isinstance(s, flows.Sleep)] == [1.0]
 
 
 def test_repeated_drops_on_a_quiet_job_never_give_up_while_each_connection_is_healthy() -> None:
@@ -194,26 +176,26 @@ def test_repeated_drops_on_a_quiet_job_never_give_up_while_each_connection_is_he
     # More drops than max_reconnects: a healthy reconnect ends the run of failures.
     banner = line("===== Job started", 0)
     drops = [[banner, DROP] for _ in range(POLICY.max_reconnects * 3)]
-    world = World([*drops, [banner, line("done", 5), Ended()]], stage_at=done_after(0))
+    world = World([*drops, [banner, line("done", 5), flows.Ended()]], stage_at=done_after(0))
     follow(world)
     assert world.texts() == ["done"]
-    assert {s.seconds for s in world.steps if isinstance(s, Sleep)} == {1.0}  # never backed off further
+    assert {s.seconds for s in world.steps if isinstance(s, flows.Sleep)} == {1.0}  # never backed off further
 
 
 def test_connections_that_break_before_any_event_give_up_after_max_reconnects() -> None:
     world = World([[DROP] for _ in range(10)])
     with pytest.raises(HubTransportError, match="broke 4 times in a row"):
         follow(world)
-    waits = [s.seconds for s in world.steps if isinstance(s, Sleep)]
+    waits = [s.seconds for s in world.steps if isinstance(s, flows.Sleep)]
     assert waits == [1.0, 2.0, 4.0]  # doubling, capped by max_reconnect_wait
 
 
 def test_failed_opens_back_off_then_succeed() -> None:
     errors: list[BaseException] = [ServerError("bad gateway", status_code=502) for _ in range(2)]
-    world = World([[line("a"), Ended()]], stage_at=done_after(0), open_errors=errors)
+    world = World([[line("a"), flows.Ended()]], stage_at=done_after(0), open_errors=errors)
     follow(world)
     assert world.texts() == ["a"]
-    assert [s.seconds for s in world.steps if isinstance(s, Sleep)] == [1.0, 2.0]
+    assert [s.seconds for s in world.steps if isinstance(s, flows.Sleep)] == [1.0, 2.0]
 
 
 def test_a_reconnection_gets_half_an_interval_before_the_backstop_fires() -> None:
@@ -237,7 +219,7 @@ def test_a_silent_open_stream_is_checked_by_the_backstop() -> None:
 def test_lines_delay_the_backstop() -> None:
     # A line every 10 s: never 30 s of silence, so no stage check until the stream closes.
     talk = [item for i in range(10) for item in (10.0, line(f"l{i}", i))]
-    world = World([[*talk, Ended()]], stage_at=done_after(0))
+    world = World([[*talk, flows.Ended()]], stage_at=done_after(0))
     follow(world)
     assert world.checks == [200.0]
 
@@ -253,7 +235,7 @@ def test_after_the_backstop_sees_the_end_the_stream_is_drained_until_idle() -> N
 
 def test_a_drop_during_the_final_drain_loses_no_line() -> None:
     world = World(
-        [[line("a", 1), 33.0, DROP], [line("a", 1), line("b", 2), Ended()]],
+        [[line("a", 1), 33.0, DROP], [line("a", 1), line("b", 2), flows.Ended()]],
         stage_at=done_after(0),
     )
     follow(world)
@@ -262,7 +244,9 @@ def test_a_drop_during_the_final_drain_loses_no_line() -> None:
 
 def test_a_stream_closed_before_the_stage_flips_is_reopened() -> None:
     # The stream closes but the Job is still RUNNING past the whole schedule: read it again.
-    world = World([[line("a", 1), Ended()], [line("a", 1), line("b", 2), Ended()]], stage_at=done_after(110))
+    world = World(
+        [[line("a", 1), flows.Ended()], [line("a", 1), line("b", 2), flows.Ended()]], stage_at=done_after(110)
+    )
     follow(world)
     assert world.texts() == ["a", "b"]
 
@@ -270,7 +254,7 @@ def test_a_stream_closed_before_the_stage_flips_is_reopened() -> None:
 def test_malformed_events_are_skipped_but_keep_their_place_in_the_replay() -> None:
     bad = ServerSentEvent(data="{not json")
     world = World(
-        [[line("a", 1), bad, DROP], [line("a", 1), bad, line("b", 2), Ended()]],
+        [[line("a", 1), bad, DROP], [line("a", 1), bad, line("b", 2), flows.Ended()]],
         stage_at=done_after(0),
     )
     follow(world)
@@ -282,19 +266,19 @@ def test_after_a_tail_the_replay_resumes_after_the_last_line_shown() -> None:
     world = World(
         [
             [line("c", 3), line("d", 4), DROP],
-            [line("a", 1), line("b", 2), line("c", 3), line("d", 4), line("e", 5), Ended()],
+            [line("a", 1), line("b", 2), line("c", 3), line("d", 4), line("e", 5), flows.Ended()],
         ],
         stage_at=done_after(0),
     )
     follow(world, logs=tailed)
     assert world.texts() == ["c", "d", "e"]
-    opens = [s.call for s in world.steps if isinstance(s, Open)]
+    opens = [s.call for s in world.steps if isinstance(s, flows.Open)]
     assert opens[0].params == (("tail", "2"),) and opens[1].params == ()
 
 
 def test_without_follow_the_stream_is_read_until_idle_and_the_stage_never_asked() -> None:
     world = World([[line("a"), line("b"), 1.0, KEEPALIVE]])
-    world.run(job_logs(LOGS, INSPECT, follow=False, policy=POLICY))
+    world.run(flows.job_logs(LOGS, INSPECT, follow=False, policy=POLICY))
     assert world.texts() == ["a", "b"] and world.checks == []
 
 
@@ -303,19 +287,19 @@ def test_the_flow_never_reads_a_clock_of_its_own() -> None:
     # jumped far ahead between steps, the flow asks for no wait at all instead of a stale one.
     world = World([[line("a"), *[KEEPALIVE, 10.0] * 10]], stage_at=done_after(0), now=1e9)
     follow(world)
-    nexts = [s.timeout for s in world.steps if isinstance(s, Next)]
+    nexts = [s.timeout for s in world.steps if isinstance(s, flows.Next)]
     assert max(nexts) <= POLICY.backstop_interval
 
 
 def test_space_logs_follow_through_drops_until_the_hub_closes_the_stream() -> None:
-    world = World([[line("build 1", 1), DROP], [line("build 1", 1), line("build 2", 2), Ended()]])
-    world.run(space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
+    world = World([[line("build 1", 1), DROP], [line("build 1", 1), line("build 2", 2), flows.Ended()]])
+    world.run(flows.space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
     assert world.texts() == ["build 1", "build 2"]
 
 
 def test_space_logs_while_following_silence_is_not_an_end() -> None:
-    world = World([[line("a", 1), 200.0, line("b", 2), Ended()]])
-    world.run(space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
+    world = World([[line("a", 1), 200.0, line("b", 2), flows.Ended()]])
+    world.run(flows.space_logs(calls.space_logs("me/app", True), follow=True, policy=POLICY))
     assert world.texts() == ["a", "b"]
 
 
@@ -324,13 +308,13 @@ def test_metrics_stop_when_the_hub_says_the_job_is_over() -> None:
     world.open_errors = []
     world.connections.append([])
     world.stage_at = done_after(0)
-    world.run(job_metrics(calls.job_metrics("j1", "me"), INSPECT, follow=True, policy=POLICY))
+    world.run(flows.job_metrics(calls.job_metrics("j1", "me"), INSPECT, follow=True, policy=POLICY))
     assert world.emitted == [{"cpu_usage_pct": 5}]
 
 
 def test_pagination_follows_next_links() -> None:
     pages = iter([([1, 2], "/api/jobs/me?cursor=2"), ([3], None)])
-    flow = paginate(calls.Call("GET", "/api/jobs/me", lambda data, endpoint: data))
+    flow = flows.paginate(calls.Call("GET", "/api/jobs/me", lambda data, endpoint: data))
     step = flow.send(None)
     sent = []
     try:
@@ -371,16 +355,16 @@ REFUSED = transport(httpx.ConnectError("connection refused"))  # never sent
 
 
 def created(world: World, call: calls.Call[Any] = CREATE) -> Any:
-    return world.run(create(call, CREATE_POLICY))
+    return world.run(flows.create(call, CREATE_POLICY))
 
 
 def trace(world: World) -> list[str]:
     """What the flow asked for, Now steps left out: send, sleep N, lookup."""
-    names = {SendOnce: "send", Page: "lookup"}
+    names = {flows.SendOnce: "send", flows.Page: "lookup"}
     return [
-        f"sleep {s.seconds:g}" if isinstance(s, Sleep) else names[type(s)]
+        f"sleep {s.seconds:g}" if isinstance(s, flows.Sleep) else names[type(s)]
         for s in world.steps
-        if not isinstance(s, Now)
+        if not isinstance(s, flows.Now)
     ]
 
 
@@ -401,7 +385,7 @@ def test_a_lost_answer_is_looked_up_after_the_back_off_and_never_sent_again(erro
     world = World(sent_once=[error], listed=[[job("made")]])
     assert created(world).id == "made"
     assert trace(world) == ["send", "sleep 2", "lookup"]
-    [lookup] = [s.call for s in world.steps if isinstance(s, Page)]
+    [lookup] = [s.call for s in world.steps if isinstance(s, flows.Page)]
     assert lookup.url_path == "/api/jobs/me" and lookup.params == (("label", "airflow-try=1"),)
 
 
@@ -465,7 +449,7 @@ def test_the_total_wait_is_measured_on_the_runners_clock_across_failed_steps() -
     policy = RetryPolicy(max_attempts=5, max_total_wait=60.0, initial_wait=20.0, max_wait=20.0)
     world = World(sent_once=[(15.0, lost(504))] * 3)
     with pytest.raises(ServerError):
-        world.run(create(CREATE, policy))
+        world.run(flows.create(CREATE, policy))
     assert trace(world) == [
         *("send", "sleep 20", "lookup"),
         *("send", "sleep 10", "lookup"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -26,110 +27,67 @@ def _job_id(fake_hub: FakeHub) -> str:
     return fake_hub.jobs()[-1]["id"]
 
 
-# (name, ours, theirs): each pair must put the same requests on the wire.
-OPERATIONS: list[tuple[str, Callable[[HubClient, str], Any], Callable[[HfApi, str], Any]]] = [
-    (
+JOB = object()  # stands for the id of the Job each test starts
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method call, made alike on both clients."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def on(self, client: HubClient | HfApi, job_id: str) -> None:
+        kwargs = {key: job_id if value is JOB else value for key, value in self.kwargs.items()}
+        result = getattr(client, self.method)(*self.args, **kwargs)
+        if isinstance(result, Iterator):  # logs, and the official client's list_jobs: read them
+            list(result)
+
+
+def op(method: str, *args: Any, **kwargs: Any) -> Operation:
+    return Operation(method, args, kwargs)
+
+
+# Each must put the same requests on the wire from both clients.
+OPERATIONS = {
+    "run_job": op(
         "run_job",
-        lambda c, _: c.run_job(
-            image="python:3.12",
-            command=["python", "-c", "print(1)"],
-            env={"A": "1"},
-            secrets={"S": "s"},
-            flavor="t4-small",
-            timeout="5m",
-            labels={"team": "ml"},
-        ),
-        lambda a, _: a.run_job(
-            image="python:3.12",
-            command=["python", "-c", "print(1)"],
-            env={"A": "1"},
-            secrets={"S": "s"},
-            flavor="t4-small",
-            timeout="5m",
-            labels={"team": "ml"},
-        ),
+        image="python:3.12",
+        command=["python", "-c", "print(1)"],
+        env={"A": "1"},
+        secrets={"S": "s"},
+        flavor="t4-small",
+        timeout="5m",
+        labels={"team": "ml"},
     ),
-    (
-        "run_uv_job",
-        lambda c, _: c.run_uv_job("https://x.co/train.py", script_args=["--n", "1"], dependencies=["trl"]),
-        lambda a, _: a.run_uv_job("https://x.co/train.py", script_args=["--n", "1"], dependencies=["trl"]),
+    "run_uv_job": op("run_uv_job", "https://x.co/train.py", script_args=["--n", "1"], dependencies=["trl"]),
+    "inspect_job": op("inspect_job", job_id=JOB),
+    "list_jobs": op(
+        "list_jobs", labels={"team": "ml"}, status=["RUNNING", "SCHEDULING"], namespace="fake-user"
     ),
-    ("inspect_job", lambda c, j: c.inspect_job(job_id=j), lambda a, j: a.inspect_job(job_id=j)),
-    (
-        "list_jobs",
-        lambda c, _: c.list_jobs(
-            labels={"team": "ml"}, status=["RUNNING", "SCHEDULING"], namespace="fake-user"
-        ),
-        lambda a, _: list(
-            a.list_jobs(labels={"team": "ml"}, status=["RUNNING", "SCHEDULING"], namespace="fake-user")
-        ),
-    ),
-    ("cancel_job", lambda c, j: c.cancel_job(job_id=j), lambda a, j: a.cancel_job(job_id=j)),
-    ("get_space_runtime", lambda c, _: c.get_space_runtime(SPACE), lambda a, _: a.get_space_runtime(SPACE)),
-    ("restart_space", lambda c, _: c.restart_space(SPACE), lambda a, _: a.restart_space(SPACE)),
-    (
-        "factory_reboot",
-        lambda c, _: c.restart_space(SPACE, factory_reboot=True),
-        lambda a, _: a.restart_space(SPACE, factory_reboot=True),
-    ),
-    ("pause_space", lambda c, _: c.pause_space(SPACE), lambda a, _: a.pause_space(SPACE)),
-    (
-        "request_space_hardware",
-        lambda c, _: c.request_space_hardware(SPACE, "t4-small", sleep_time=3600),
-        lambda a, _: a.request_space_hardware(SPACE, "t4-small", sleep_time=3600),
-    ),
-    (
-        "set_space_sleep_time",
-        lambda c, _: c.set_space_sleep_time(SPACE, 600),
-        lambda a, _: a.set_space_sleep_time(SPACE, 600),
-    ),
-    (
-        "add_space_secret",
-        lambda c, _: c.add_space_secret(SPACE, "K", "v", description="d"),
-        lambda a, _: a.add_space_secret(SPACE, "K", "v", description="d"),
-    ),
-    (
-        "delete_space_secret",
-        lambda c, _: c.delete_space_secret(SPACE, "K"),
-        lambda a, _: a.delete_space_secret(SPACE, "K"),
-    ),
-    (
-        "get_space_variables",
-        lambda c, _: c.get_space_variables(SPACE),
-        lambda a, _: a.get_space_variables(SPACE),
-    ),
-    (
-        "add_space_variable",
-        lambda c, _: c.add_space_variable(SPACE, "V", "1"),
-        lambda a, _: a.add_space_variable(SPACE, "V", "1"),
-    ),
-    (
-        "delete_space_variable",
-        lambda c, _: c.delete_space_variable(SPACE, "V"),
-        lambda a, _: a.delete_space_variable(SPACE, "V"),
-    ),
-    ("list_jobs_hardware", lambda c, _: c.list_jobs_hardware(), lambda a, _: a.list_jobs_hardware()),
-    (
-        "fetch_job_logs",
-        lambda c, j: list(c.fetch_job_logs(job_id=j)),
-        lambda a, j: list(a.fetch_job_logs(job_id=j)),
-    ),
-    (
-        "fetch_job_logs_tail",
-        lambda c, j: list(c.fetch_job_logs(job_id=j, tail=5)),
-        lambda a, j: list(a.fetch_job_logs(job_id=j, tail=5)),
-    ),
-    (
-        "fetch_space_logs",
-        lambda c, _: list(c.fetch_space_logs(SPACE, build=True)),
-        lambda a, _: list(a.fetch_space_logs(SPACE, build=True)),
-    ),
-]
+    "cancel_job": op("cancel_job", job_id=JOB),
+    "get_space_runtime": op("get_space_runtime", SPACE),
+    "restart_space": op("restart_space", SPACE),
+    "factory_reboot": op("restart_space", SPACE, factory_reboot=True),
+    "pause_space": op("pause_space", SPACE),
+    "request_space_hardware": op("request_space_hardware", SPACE, "t4-small", sleep_time=3600),
+    "set_space_sleep_time": op("set_space_sleep_time", SPACE, 600),
+    "add_space_secret": op("add_space_secret", SPACE, "K", "v", description="d"),
+    "delete_space_secret": op("delete_space_secret", SPACE, "K"),
+    "get_space_variables": op("get_space_variables", SPACE),
+    "add_space_variable": op("add_space_variable", SPACE, "V", "1"),
+    "delete_space_variable": op("delete_space_variable", SPACE, "V"),
+    "list_jobs_hardware": op("list_jobs_hardware"),
+    "fetch_job_logs": op("fetch_job_logs", job_id=JOB),
+    "fetch_job_logs_tail": op("fetch_job_logs", job_id=JOB, tail=5),
+    "fetch_space_logs": op("fetch_space_logs", SPACE, build=True),
+}
 
 
-@pytest.mark.parametrize(("name", "ours", "theirs"), OPERATIONS, ids=[op[0] for op in OPERATIONS])
+@pytest.mark.parametrize("operation", OPERATIONS.values(), ids=OPERATIONS.keys())
 def test_same_requests_as_the_official_client(
-    fake_hub: FakeHub, client: HubClient, name: str, ours: Callable[..., Any], theirs: Callable[..., Any]
+    fake_hub: FakeHub, client: HubClient, operation: Operation
 ) -> None:
     fake_hub.add_space(SPACE)
     fake_hub.add_job_scenario("quick", lines=["one", "two"])
@@ -139,10 +97,10 @@ def test_same_requests_as_the_official_client(
     job = client.run_job(image="python:3.12", command=["sleep"])
     fake_hub.wait_for_job_stage(job.id, "COMPLETED")  # finished: log reads end at once on both clients
     fake_hub.clear_requests()
-    ours(client, job.id)
+    operation.on(client, job.id)
     our_wire = _wire(fake_hub)
 
     fake_hub.clear_requests()
-    theirs(api, job.id)
+    operation.on(api, job.id)
     assert _wire(fake_hub) == our_wire
     assert our_wire, "the operation sent nothing"

@@ -10,7 +10,14 @@ import pytest
 
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator, JobError
 from airflow_provider_hfhub.testing import FakeHub
-from tests.airflow_support import TaskInstance, TaskStateStore, assert_streamed_once, context_for, run_task
+from tests.airflow_support import (
+    TaskInstance,
+    TaskStateStore,
+    assert_streamed_once,
+    context_for,
+    run_task,
+    set_connection,
+)
 
 PATHS = ["sync", "deferrable"]
 LINES = [f"epoch {i} loss {1 / (i + 1):.3f}" for i in range(8)]
@@ -296,10 +303,7 @@ def test_stage_lag_is_not_taken_for_success(hub_connection: FakeHub, path: str) 
 
 @pytest.mark.parametrize("path", PATHS)
 def test_401_fails_clearly(hub_connection: FakeHub, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
-    conn = {"conn_type": "hfhub", "host": hub_connection.url, "password": "hf_revoked"}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_default", hub_connection.url, "hf_revoked")
     from airflow_provider_hfhub.hub import AuthenticationError
 
     with pytest.raises(AuthenticationError, match="valid Hugging Face token"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import json
 import subprocess
 import sys
 import threading
@@ -14,6 +13,7 @@ import pytest
 from airflow.providers.common.compat.sdk import AirflowFailException
 
 from airflow_provider_hfhub.testing import FakeHub
+from tests.airflow_support import set_connection
 
 try:
     from airflow.dag_processing.dagbag import DagBag
@@ -91,8 +91,7 @@ def test_smoke_sends_the_token_only_to_the_hub_itself(
         # The old checks: a URL that starts with the endpoint (port 4 is a prefix of this port), and
         # one that merely contains "://<subdomain>.hf.space".
         prefix = f"http://127.0.0.1:{str(recorder.port)[0]}"
-        conn = {"conn_type": "hfhub", "host": prefix, "password": hub_connection.token}
-        monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+        set_connection(monkeypatch, "hfhub_default", prefix, hub_connection.token)
         smoke(space, f"http://127.0.0.1:{recorder.port}/")
         smoke(space, f"http://127.0.0.1:{recorder.port}/?next=https://{{subdomain}}.hf.space/")
         assert recorder.authorizations == [None, None]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 from airflow_provider_hfhub.hub import HubTransportError, RetryPolicy
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
-from tests.airflow_support import run_task
+from tests.airflow_support import run_task, set_connection
 from tests.loopback import CountingServer
 
 FAST_RETRY = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=0.02, max_total_wait=5)
@@ -18,8 +16,7 @@ FAST_RETRY = RetryPolicy(max_attempts=3, initial_wait=0.01, max_wait=0.02, max_t
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingServer:
     server = CountingServer()
-    conn = {"conn_type": "hfhub", "host": f"http://127.0.0.1:{server.port}", "password": "hf_x"}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_default", f"http://127.0.0.1:{server.port}", "hf_x")
     yield server
     server.close()
 
@@ -37,8 +34,7 @@ def test_a_host_without_a_scheme_fails_at_once(
     counting: CountingServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """It used to become https://host: an SSL error on each of two nested rounds of retries (~32 s)."""
-    conn = {"conn_type": "hfhub", "host": f"127.0.0.1:{counting.port}", "password": "hf_x"}
-    monkeypatch.setenv("AIRFLOW_CONN_HFHUB_DEFAULT", json.dumps(conn))
+    set_connection(monkeypatch, "hfhub_default", f"127.0.0.1:{counting.port}", "hf_x")
     with pytest.raises(ValueError, match=f"has no scheme: .* http://127.0.0.1:{counting.port}"):
         run_task(HfRunJobOperator(task_id="t", image="python:3.12", command=["true"]))
     assert counting.connections == 0

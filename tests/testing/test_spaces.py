@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
 
@@ -38,20 +39,18 @@ def test_restart_to_running_with_logs(fake_hub: FakeHub, client: httpx.Client) -
     assert state["run_log"] == ["r1"] and state["build_id"] == 2
 
 
-def test_build_error(fake_hub: FakeHub, client: httpx.Client) -> None:
-    fake_hub.add_space(SPACE, build_lines=["compiling"], outcome="BUILD_ERROR", error_message="pip failed")
+@pytest.mark.parametrize(
+    ("outcome", "log", "line", "message"),
+    [("BUILD_ERROR", "build", "compiling", "pip failed"), ("RUNTIME_ERROR", "run", "starting", "crash")],
+)
+def test_error_stage_says_why_in_runtime_and_log(
+    fake_hub: FakeHub, client: httpx.Client, outcome: str, log: str, line: str, message: str
+) -> None:
+    fake_hub.add_space(SPACE, **{f"{log}_lines": [line]}, outcome=outcome, error_message=message)
     client.post(f"/api/spaces/{SPACE}/restart")
-    wait_until(lambda: _runtime(client)["stage"] == "BUILD_ERROR")
-    assert _runtime(client)["errorMessage"] == "pip failed"
-    assert _log(client, "build") == ["compiling\n", "pip failed\n"]
-
-
-def test_runtime_error(fake_hub: FakeHub, client: httpx.Client) -> None:
-    fake_hub.add_space(SPACE, run_lines=["starting"], outcome="RUNTIME_ERROR", error_message="crash")
-    client.post(f"/api/spaces/{SPACE}/restart")
-    wait_until(lambda: _runtime(client)["stage"] == "RUNTIME_ERROR")
-    assert _runtime(client)["errorMessage"] == "crash"
-    assert _log(client, "run") == ["starting\n", "crash\n"]
+    wait_until(lambda: _runtime(client)["stage"] == outcome)
+    assert _runtime(client)["errorMessage"] == message
+    assert _log(client, log) == [f"{line}\n", f"{message}\n"]
 
 
 def test_stale_running_after_restart_then_a_build_stage(fake_hub: FakeHub, client: httpx.Client) -> None:

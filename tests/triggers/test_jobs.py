@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 import pytest
-from airflow.providers.common.compat.sdk import TaskDeferred
 from structlog.testing import capture_logs
 
 from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 from airflow_provider_hfhub.testing import FakeHub
 from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
-from tests.airflow_support import context_for, first_event, roundtrip
+from tests.airflow_support import assert_serializes_safely, deferred_trigger, first_event, roundtrip
 
 
 def _deferred_trigger(fake_hub: FakeHub, scenario: str, **kwargs: object) -> HfJobTrigger:
@@ -21,23 +19,18 @@ def _deferred_trigger(fake_hub: FakeHub, scenario: str, **kwargs: object) -> HfJ
         task_id="train", image="python:3.12", command=["python", "train.py"], deferrable=True, poll_interval=1,
         labels={"fake-scenario": scenario}, secrets={"WANDB_API_KEY": "wandb-secret-value"}, **kwargs,
     )  # fmt: skip
-    with pytest.raises(TaskDeferred) as deferred:
-        operator.execute(context_for())
-    return deferred.value.trigger  # type: ignore[return-value]
+    return deferred_trigger(operator)
 
 
 def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_connection: FakeHub) -> None:
     hub_connection.add_job_scenario("held", lines=["x"], hold=True)
     trigger = _deferred_trigger(hub_connection, "held")
-    classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_hfhub.triggers.jobs.HfJobTrigger"
-    assert roundtrip(trigger).serialize() == (classpath, kwargs)
-    text = json.dumps(kwargs)  # JSON primitives only
-    assert hub_connection.token not in text and "wandb-secret-value" not in text
-    assert set(kwargs) == {
+    fields = {
         "job_id", "namespace", "hfhub_conn_id", "poll_interval", "stream_logs", "scheduling_timeout",
         "execution_deadline", "target_stages", "deferred_at", "cancel_on_kill", "sealed_secrets",
     }  # fmt: skip
+    secrets = [hub_connection.token, "wandb-secret-value"]
+    assert_serializes_safely(trigger, "airflow_provider_hfhub.triggers.jobs.HfJobTrigger", fields, secrets)
 
 
 async def test_user_kill_while_deferred_cancels_the_job(hub_connection: FakeHub) -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Callable
 
 import httpx
 import pytest
-from airflow.providers.common.compat.sdk import TaskDeferred
 
 from airflow_provider_hfhub.operators.spaces import HfDuplicateSpaceOperator, HfRestartSpaceOperator
 from airflow_provider_hfhub.testing import FakeHub
 from airflow_provider_hfhub.triggers.spaces import HfSpaceTrigger
-from tests.airflow_support import context_for, first_event, roundtrip
+from tests.airflow_support import (
+    assert_serializes_safely,
+    deferred_trigger,
+    first_event,
+    roundtrip,
+)
 from tests.triggers.triggerer import on_triggerer
 
 SPACE = "fake-user/demo-app"
@@ -31,28 +34,21 @@ def _runtime_reads(fake_hub: FakeHub) -> list[dict]:
     return [r for r in fake_hub.requests() if r["path"].endswith("/runtime")]
 
 
-def _deferred(operator: object) -> HfSpaceTrigger:
-    with pytest.raises(TaskDeferred) as deferred:
-        operator.execute(context_for())  # type: ignore[attr-defined]
-    return deferred.value.trigger  # type: ignore[return-value]
-
-
 def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_connection: FakeHub) -> None:
     hub_connection.add_space(SPACE)
     operator = HfDuplicateSpaceOperator(
         task_id="copy", repo_id=SPACE, to_id="fake-user/copy", secrets={"API_KEY": "space-secret-value"},
         deferrable=True, startup_timeout=600,
     )  # fmt: skip
-    trigger = _deferred(operator)
-    classpath, kwargs = trigger.serialize()
-    assert classpath == "airflow_provider_hfhub.triggers.spaces.HfSpaceTrigger"
-    assert roundtrip(trigger).serialize() == (classpath, kwargs)
-    text = json.dumps(kwargs)  # JSON primitives only
-    assert hub_connection.token not in text and "space-secret-value" not in text
-    assert set(kwargs) == {
+    trigger = deferred_trigger(operator)
+    fields = {
         "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "stream_logs",
         "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at", "sealed_secrets",
     }  # fmt: skip
+    secrets = [hub_connection.token, "space-secret-value"]
+    kwargs = assert_serializes_safely(
+        trigger, "airflow_provider_hfhub.triggers.spaces.HfSpaceTrigger", fields, secrets
+    )
     assert (kwargs["repo_id"], kwargs["target_stages"], kwargs["startup_timeout"]) == (
         "fake-user/copy", ["RUNNING"], 600
     )  # fmt: skip
@@ -60,7 +56,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
 
 def test_restart_answered_with_a_stale_running_asks_to_see_it_leave_running(hub_connection: FakeHub) -> None:
     hub_connection.add_space(SPACE, stale_running_seconds=5, build_seconds=5)
-    trigger = _deferred(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
+    trigger = deferred_trigger(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
     kwargs = trigger.serialize()[1]
     assert kwargs["after_restart"] is True and "restart_sha" not in kwargs
     assert [r for r in hub_connection.requests() if r["path"].endswith("/restart")]
@@ -68,7 +64,7 @@ def test_restart_answered_with_a_stale_running_asks_to_see_it_leave_running(hub_
 
 def test_restart_answered_with_a_build_stage_needs_no_departure(hub_connection: FakeHub) -> None:
     hub_connection.add_space(SPACE, build_seconds=5)
-    trigger = _deferred(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
+    trigger = deferred_trigger(HfRestartSpaceOperator(task_id="restart", repo_id=SPACE, deferrable=True))
     assert trigger.serialize()[1]["after_restart"] is False
 
 

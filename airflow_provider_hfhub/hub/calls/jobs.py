@@ -1,8 +1,6 @@
-"""Every Hub endpoint, described once: method, path, query, body and how to read the answer.
+"""Job and scheduled-Job calls, and what a Job runs (``JobSpec``, the uv command, default names).
 
-Pure functions, no I/O and no Airflow: the sync and async clients send these same descriptions.
-Request shapes match the official ``huggingface_hub`` client (2.4) byte for byte, so the Hub
-sees the same requests from both.
+Request shapes match the official ``huggingface_hub`` client (2.4) byte for byte.
 """
 
 from __future__ import annotations
@@ -10,23 +8,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from airflow_provider_hfhub.hub.models import (
-    HardwareInfo,
-    JobInfo,
-    JsonDict,
-    ScheduledJobInfo,
-    SpaceRuntime,
-    Volume,
-)
+from airflow_provider_hfhub.hub.calls._call import Call, hardware_list, ignore
+from airflow_provider_hfhub.hub.models import HardwareInfo, JobInfo, JsonDict, ScheduledJobInfo, Volume
 from airflow_provider_hfhub.hub.stages import DEFAULT_JOB_FLAVOR
 from airflow_provider_hfhub.hub.timeouts import timeout_seconds
 
-T = TypeVar("T")
-NAMESPACE = "{namespace}"
 DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 SPACE_IMAGE_PREFIXES = (
     "https://huggingface.co/spaces/",
@@ -34,49 +24,6 @@ SPACE_IMAGE_PREFIXES = (
     "huggingface.co/spaces/",
     "hf.co/spaces/",
 )
-
-
-@dataclass(frozen=True)
-class Call(Generic[T]):
-    """One request and the parser of its answer.
-
-    :param path: may contain ``{namespace}``, filled by the client (``whoami`` when not given).
-    :param creates: the request creates paid work: sent again only when the Hub surely did not
-        process it, or ``find`` shows it did not (``flows.create``), so a retry never starts a second Job.
-    :param find: for a create, the list call that finds what it made (by labels only it carries).
-    """
-
-    method: str
-    path: str
-    parse: Callable[[Any, str], T]
-    params: tuple[tuple[str, str], ...] = ()
-    json: Any = None
-    namespace: str | None = None
-    creates: bool = False
-    find: Call[Any] | None = None
-
-    @property
-    def needs_namespace(self) -> bool:
-        return NAMESPACE in self.path and self.namespace is None
-
-    def in_namespace(self, namespace: str) -> Call[T]:
-        find = self.find.in_namespace(namespace) if self.find and self.find.needs_namespace else self.find
-        return replace(self, namespace=namespace, find=find)
-
-    @property
-    def url_path(self) -> str:
-        return self.path.replace(NAMESPACE, self.namespace or "")
-
-    def with_params(self, params: tuple[tuple[str, str], ...]) -> Call[T]:
-        return replace(self, params=params)
-
-
-def _ignore(data: Any, endpoint: str) -> None:
-    return None
-
-
-def _json(data: Any, endpoint: str) -> Any:
-    return data
 
 
 def _job(data: Any, endpoint: str) -> JobInfo:
@@ -93,14 +40,6 @@ def _scheduled(data: Any, endpoint: str) -> ScheduledJobInfo:
 
 def _scheduled_list(data: Any, endpoint: str) -> list[ScheduledJobInfo]:
     return [ScheduledJobInfo.from_json(item) for item in data or []]
-
-
-def _runtime(data: Any, endpoint: str) -> SpaceRuntime:
-    return SpaceRuntime.from_json(data)
-
-
-def _hardware(data: Any, endpoint: str) -> list[HardwareInfo]:
-    return [HardwareInfo.from_json(item) for item in data or []]
 
 
 def parse_timeout(timeout: int | float | str | None) -> int | None:
@@ -221,16 +160,6 @@ def uv_command(
     return command, {INLINE_SCRIPT_ENV: encoded}
 
 
-# --- account -----------------------------------------------------------------------------------
-
-
-def whoami() -> Call[JsonDict]:
-    return Call("GET", "/api/whoami-v2", _json)
-
-
-# --- jobs --------------------------------------------------------------------------------------
-
-
 def run_job(
     spec: JobSpec, namespace: str | None, unique_labels: Mapping[str, str] | None = None
 ) -> Call[JobInfo]:
@@ -263,20 +192,20 @@ def list_jobs(
 
 
 def cancel_job(job_id: str, namespace: str | None) -> Call[None]:
-    return Call("POST", f"/api/jobs/{{namespace}}/{job_id}/cancel", _ignore, namespace=namespace)
+    return Call("POST", f"/api/jobs/{{namespace}}/{job_id}/cancel", ignore, namespace=namespace)
 
 
 def job_logs(job_id: str, namespace: str | None, tail: int | None = None) -> Call[None]:
     params = (("tail", str(tail)),) if tail is not None else ()
-    return Call("GET", f"/api/jobs/{{namespace}}/{job_id}/logs", _ignore, params=params, namespace=namespace)
+    return Call("GET", f"/api/jobs/{{namespace}}/{job_id}/logs", ignore, params=params, namespace=namespace)
 
 
 def job_metrics(job_id: str, namespace: str | None) -> Call[None]:
-    return Call("GET", f"/api/jobs/{{namespace}}/{job_id}/metrics", _ignore, namespace=namespace)
+    return Call("GET", f"/api/jobs/{{namespace}}/{job_id}/metrics", ignore, namespace=namespace)
 
 
 def list_jobs_hardware() -> Call[list[HardwareInfo]]:
-    return Call("GET", "/api/jobs/hardware", _hardware)
+    return Call("GET", "/api/jobs/hardware", hardware_list)
 
 
 def create_scheduled_job(
@@ -305,7 +234,7 @@ def inspect_scheduled_job(scheduled_job_id: str, namespace: str | None) -> Call[
 def scheduled_job_action(scheduled_job_id: str, action: str, namespace: str | None) -> Call[None]:
     """``suspend`` or ``resume``."""
     return Call(
-        "POST", f"/api/scheduled-jobs/{{namespace}}/{scheduled_job_id}/{action}", _ignore, namespace=namespace
+        "POST", f"/api/scheduled-jobs/{{namespace}}/{scheduled_job_id}/{action}", ignore, namespace=namespace
     )
 
 
@@ -321,113 +250,5 @@ def trigger_scheduled_job(scheduled_job_id: str, namespace: str | None) -> Call[
 
 def delete_scheduled_job(scheduled_job_id: str, namespace: str | None) -> Call[None]:
     return Call(
-        "DELETE", f"/api/scheduled-jobs/{{namespace}}/{scheduled_job_id}", _ignore, namespace=namespace
+        "DELETE", f"/api/scheduled-jobs/{{namespace}}/{scheduled_job_id}", ignore, namespace=namespace
     )
-
-
-# --- spaces ------------------------------------------------------------------------------------
-
-
-def get_space_runtime(repo_id: str) -> Call[SpaceRuntime]:
-    return Call("GET", f"/api/spaces/{repo_id}/runtime", _runtime)
-
-
-def restart_space(repo_id: str, factory_reboot: bool = False) -> Call[SpaceRuntime]:
-    params = (("factory", "true"),) if factory_reboot else ()
-    return Call("POST", f"/api/spaces/{repo_id}/restart", _runtime, params=params)
-
-
-def pause_space(repo_id: str) -> Call[SpaceRuntime]:
-    return Call("POST", f"/api/spaces/{repo_id}/pause", _runtime)
-
-
-def request_space_hardware(repo_id: str, hardware: str, sleep_time: int | None = None) -> Call[SpaceRuntime]:
-    body: JsonDict = {"flavor": hardware}
-    if sleep_time is not None:
-        body["sleepTimeSeconds"] = sleep_time
-    return Call("POST", f"/api/spaces/{repo_id}/hardware", _runtime, json=body)
-
-
-def set_space_sleep_time(repo_id: str, sleep_time: int) -> Call[SpaceRuntime]:
-    return Call("POST", f"/api/spaces/{repo_id}/sleeptime", _runtime, json={"seconds": sleep_time})
-
-
-def request_space_storage(repo_id: str, storage: str) -> Call[SpaceRuntime]:
-    return Call("POST", f"/api/spaces/{repo_id}/storage", _runtime, json={"tier": storage})
-
-
-def delete_space_storage(repo_id: str) -> Call[SpaceRuntime]:
-    return Call("DELETE", f"/api/spaces/{repo_id}/storage", _runtime)
-
-
-def set_space_volumes(repo_id: str, volumes: Sequence[Volume]) -> Call[None]:
-    body = {"volumes": [volume.to_json() for volume in volumes]}
-    return Call("PUT", f"/api/spaces/{repo_id}/volumes", _ignore, json=body)
-
-
-def delete_space_volumes(repo_id: str) -> Call[None]:
-    return Call("DELETE", f"/api/spaces/{repo_id}/volumes", _ignore)
-
-
-def add_space_secret(repo_id: str, key: str, value: str, description: str | None = None) -> Call[None]:
-    body: JsonDict = {"key": key, "value": value}
-    if description is not None:
-        body["description"] = description
-    return Call("POST", f"/api/spaces/{repo_id}/secrets", _ignore, json=body)
-
-
-def delete_space_secret(repo_id: str, key: str) -> Call[None]:
-    return Call("DELETE", f"/api/spaces/{repo_id}/secrets", _ignore, json={"key": key})
-
-
-def get_space_variables(repo_id: str) -> Call[dict[str, Any]]:
-    return Call("GET", f"/api/spaces/{repo_id}/variables", _json)
-
-
-def add_space_variable(
-    repo_id: str, key: str, value: str, description: str | None = None
-) -> Call[dict[str, Any]]:
-    body: JsonDict = {"key": key, "value": value}
-    if description is not None:
-        body["description"] = description
-    return Call("POST", f"/api/spaces/{repo_id}/variables", _json, json=body)
-
-
-def delete_space_variable(repo_id: str, key: str) -> Call[dict[str, Any]]:
-    return Call("DELETE", f"/api/spaces/{repo_id}/variables", _json, json={"key": key})
-
-
-def duplicate_space(
-    from_id: str,
-    to_id: str,
-    *,
-    private: bool | None = None,
-    hardware: str | None = None,
-    storage: str | None = None,
-    sleep_time: int | None = None,
-    secrets: Sequence[Mapping[str, str]] | None = None,
-    variables: Sequence[Mapping[str, str]] | None = None,
-) -> Call[JsonDict]:
-    """``to_id`` must carry its namespace (the client fills it from ``whoami`` when it does not)."""
-    body: JsonDict = {"repository": to_id}
-    if private is not None:
-        body["visibility"] = "private" if private else "public"
-    if hardware:
-        body["hardware"] = hardware
-    if storage:
-        body["storageTier"] = storage
-    if sleep_time is not None:
-        body["sleepTimeSeconds"] = sleep_time
-    if secrets:
-        body["secrets"] = [dict(item) for item in secrets]
-    if variables:
-        body["variables"] = [dict(item) for item in variables]
-    return Call("POST", f"/api/spaces/{from_id}/duplicate", _json, json=body, creates=True)
-
-
-def space_logs(repo_id: str, build: bool) -> Call[None]:
-    return Call("GET", f"/api/spaces/{repo_id}/logs/{'build' if build else 'run'}", _ignore)
-
-
-def list_spaces_hardware() -> Call[list[HardwareInfo]]:
-    return Call("GET", "/api/spaces/hardware", _hardware)
