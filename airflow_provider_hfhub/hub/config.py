@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
+# The image the official client runs uv scripts in (huggingface_hub _jobs_api / hf_api.run_uv_job).
+DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 # A user or org name: one path segment of /api/jobs/{namespace} (a "/" would address another path).
 NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 

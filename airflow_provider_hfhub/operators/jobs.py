@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.compat.sdk import AirflowException, conf
 
-from airflow_provider_hfhub.hub.calls import DEFAULT_UV_IMAGE
+from airflow_provider_hfhub.hub.config import DEFAULT_UV_IMAGE
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS
 from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink, JobLinked
 from airflow_provider_hfhub.operators import job_attempts as attempts

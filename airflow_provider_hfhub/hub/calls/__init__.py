@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from airflow_provider_hfhub.hub.calls._call import NAMESPACE, Call, whoami
 from airflow_provider_hfhub.hub.calls.jobs import (
-    DEFAULT_UV_IMAGE,
     INLINE_SCRIPT_ENV,
     INLINE_SCRIPT_PATH,
     SPACE_IMAGE_PREFIXES,
@@ -55,6 +54,7 @@ from airflow_provider_hfhub.hub.calls.spaces import (
     set_space_volumes,
     space_logs,
 )
+from airflow_provider_hfhub.hub.config import DEFAULT_UV_IMAGE
 
 __all__ = [
     "DEFAULT_UV_IMAGE",

@@ -17,7 +17,6 @@ from airflow_provider_hfhub.hub.models import HardwareInfo, JobInfo, JsonDict, S
 from airflow_provider_hfhub.hub.stages import DEFAULT_JOB_FLAVOR
 from airflow_provider_hfhub.hub.timeouts import timeout_seconds
 
-DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
 SPACE_IMAGE_PREFIXES = (
     "https://huggingface.co/spaces/",
     "https://hf.co/spaces/",
