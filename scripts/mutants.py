@@ -224,6 +224,8 @@ MUTANTS = [
         "        if self.hfhub_conn_id != self.default_conn_name:\n            raise AirflowNotFoundException(",
         "        if False:\n            raise AirflowNotFoundException(",
         ("tests/hooks",),
+    ),
+    Mutant(
         "closing a sync log stream leaves the connection open until the next read returns",
         f"{PKG}/hub/_streams.py",
         "                sock.shutdown(socket.SHUT_RDWR)",
