@@ -55,7 +55,8 @@ def test_a_timed_out_sensor_fails_with_airflow_sensor_timeout(
     # AirflowSensorTimeout, not any AirflowException: the task runner fails it without retries.
     with pytest.raises(AirflowSensorTimeout, match="imed out"):
         run_task(sensor)
-    assert time.monotonic() - started >= 1.0
+    # Not early (the deadline is epoch time, measured here on the monotonic clock: allow their skew).
+    assert time.monotonic() - started >= 0.9
 
 
 @pytest.mark.parametrize("deferrable", MODES)
