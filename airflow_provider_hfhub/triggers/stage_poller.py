@@ -238,11 +238,10 @@ class StagePoller:
         if budget.throttles > self._throttles_seen:
             self._throttles_seen = budget.throttles
             log.warning(
-                "The Hub is throttling requests for %s (429): stage checks for its %d followed Job(s) "
-                "pause for %.0f s, once for this whole triggerer",
+                "The Hub is throttling requests for %s (429): the stage checks of its %d followed "
+                "Job(s) paused once, for this whole triggerer, as long as the Hub asked",
                 self.namespace,
                 len(self.subscriptions),
-                max(0.0, budget.throttled_until - now),
             )
         low = budget.low(now)
         if low and not self._said_low:
