@@ -111,9 +111,12 @@ class JobJudge:
     async def follow_logs(self, forward: LogForwarder, wake: asyncio.Event) -> None:
         watch = self.watch
         assert self.subscription is not None, "follow_logs runs inside session()"
-        async for line in self.hook.afetch_job_logs(
+        # The client's own iterator, not the hook's re-yielding twin: one generator layer less a line.
+        client = await self.hook.aget_conn()
+        lines = client.fetch_job_logs(
             job_id=watch.job_id, namespace=watch.namespace, follow=True, stages=self.subscription.reader()
-        ):
+        )
+        async for line in lines:
             forward(line)
 
     async def conclude(self, verdict: Verdict, job: JobInfo | None, tail: list[str]) -> dict[str, Any]:
