@@ -126,3 +126,24 @@ async def test_a_low_budget_slows_the_rounds_before_any_429(
 
     assert len(sent) <= 10, len(sent)  # within the budget: no 429 came
     assert any("budget is low" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_refused_listing_falls_back_to_inspecting_each_job(
+    hub_connection: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub_connection.inject_fault(status=403, path=LISTING.pattern, method="GET", count=-1)
+    job_ids = start_jobs(hub_connection, 3)
+    caplog.set_level(logging.WARNING)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=0.3)
+    await until(lambda: streams(hub_connection) >= 3)
+    since = time.time()
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    events = await asyncio.gather(*tasks)
+
+    assert [e["status"] for e in events] == ["success"] * 3
+    listings, inspects = stage_requests(hub_connection, 0)
+    assert len(listings) == 1  # refused once, never asked again
+    assert {r["path"].rsplit("/", 1)[1] for r in inspects if r["time"] >= since} == set(job_ids)
+    said = [r for r in caplog.records if "refused to list" in r.getMessage()]
+    assert len(said) == 1
