@@ -33,6 +33,20 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a stage poller per trigger instead of one per loop",
+        f"{PKG}/triggers/stage_poller.py",
+        "    if namespace not in pollers:\n",
+        "    if True:\n",
+        ("tests/triggers/test_stage_poller.py",),
+    ),
+    Mutant(
+        "ignore a low rate-limit budget",
+        f"{PKG}/triggers/stage_poller.py",
+        "        low = budget.low(now)\n        slow =",
+        "        low = False\n        slow =",
+        ("tests/triggers/test_stage_poller.py",),
+    ),
+    Mutant(
         "swallow a cancel while stopping a child task",
         f"{PKG}/triggers/watch.py",
         "    await asyncio.wait({task})  # raises CancelledError only when the caller itself is cancelled",
