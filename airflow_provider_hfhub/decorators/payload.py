@@ -42,7 +42,7 @@ class ResultError(JobError):
 
 
 def encode_arguments(args: Collection[Any], kwargs: Mapping[str, Any], serializer: str, name: str) -> str:
-    """The call's arguments, base64-encoded; a clear error for one the serializer cannot carry."""
+    """The call's arguments as text: JSON, or base64 of the pickle; a clear error for one that cannot go."""
     call = {"args": list(args), "kwargs": dict(kwargs)}
     if serializer == "pickle":
         return base64.b64encode(pickle.dumps(call)).decode("ascii")
@@ -55,7 +55,7 @@ def encode_arguments(args: Collection[Any], kwargs: Mapping[str, Any], serialize
             f"@task.hfhub_job {name}: {bad} cannot travel as JSON ({exc}); pass JSON types (str, "
             "numbers, bool, None, lists, dicts with string keys), or serializer='pickle'"
         ) from exc
-    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return text
 
 
 def _is_json(value: Any) -> bool:
@@ -75,7 +75,7 @@ def build_script(source: str, name: str, arguments: str, serializer: str, max_re
     if size > MAX_INLINE_SCRIPT_BYTES:
         raise ValueError(
             f"@task.hfhub_job {name}: the function's source ({len(source.encode())} bytes) and its "
-            f"arguments ({len(arguments)} bytes encoded) make a {size}-byte script, over the "
+            f"arguments ({len(arguments.encode())} bytes as {serializer}) make a {size}-byte script, over the "
             f"{MAX_INLINE_SCRIPT_BYTES} bytes the Job's environment can carry (nothing is uploaded): pass "
             "large inputs by reference, e.g. a Hub dataset or bucket path the function reads"
         )

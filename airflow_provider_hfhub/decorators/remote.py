@@ -28,8 +28,8 @@ CHUNK_CHARS = 3000
 
 
 def load_arguments(payload: str, serializer: str) -> tuple[list[Any], dict[str, Any]]:
-    data = base64.b64decode(payload)
-    loaded = pickle.loads(data) if serializer == "pickle" else json.loads(data.decode("utf-8"))
+    """``{"args": [...], "kwargs": {...}}`` from JSON text, or from base64 of a pickle."""
+    loaded = pickle.loads(base64.b64decode(payload)) if serializer == "pickle" else json.loads(payload)
     return list(loaded["args"]), dict(loaded["kwargs"])
 
 
