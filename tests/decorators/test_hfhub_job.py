@@ -204,3 +204,12 @@ def test_the_job_gets_the_function_not_the_decorator(hub: FakeHub) -> None:
     # The nonce is the try's, never in the script the function could read.
     assert env[NONCE_ENV] not in script
     assert repr(json.dumps({"args": [7], "kwargs": {}})) in script
+
+
+def test_registered_as_a_task_decorator() -> None:
+    from airflow_provider_hfhub.decorators.hfhub_job import hfhub_job_task
+    from airflow_provider_hfhub.get_provider_info import get_provider_info
+
+    entry = {"name": "hfhub_job", "class-name": "airflow_provider_hfhub.decorators.hfhub_job.hfhub_job_task"}
+    assert get_provider_info()["task-decorators"] == [entry]
+    assert task.hfhub_job is hfhub_job_task  # what Airflow's providers manager resolved from the entry
