@@ -88,8 +88,14 @@ class HfJobDecoratedOperator(DecoratedOperator, HfRunUvJobOperator):
 
     def _on_event(self, event: dict[str, Any]) -> None:
         super()._on_event(event)
-        if event["status"] == "failed":  # the Job ended badly: the function's own error says why
+        if event["status"] != "failed":
+            return
+        from airflow_provider_hfhub.hub import HubError
+
+        try:  # the Job ended badly: the function's own error says why, when it sent one
             self._outcome(event)
+        except HubError as exc:  # the Job's failure (raised next) still says what the Hub knows
+            self.log.warning("Could not read what the function sent back (%s)", exc)
 
     def _result(self, event: dict[str, Any]) -> Any:
         return self._outcome(event)

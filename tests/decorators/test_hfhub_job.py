@@ -213,3 +213,17 @@ def test_registered_as_a_task_decorator() -> None:
     entry = {"name": "hfhub_job", "class-name": "airflow_provider_hfhub.decorators.hfhub_job.hfhub_job_task"}
     assert get_provider_info()["task-decorators"] == [entry]
     assert task.hfhub_job is hfhub_job_task  # what Airflow's providers manager resolved from the entry
+
+
+def test_the_decorator_is_cheap_to_import() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import airflow_provider_hfhub.decorators.hfhub_job\n"
+        "heavy = ('hooks.hfhub', 'hub.client', 'triggers.jobs', 'decorators.payload')\n"
+        "print(sorted(m for m in heavy if 'airflow_provider_hfhub.' + m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
