@@ -123,6 +123,18 @@ def test_a_forged_marker_is_not_taken_for_the_result(hub: FakeHub, deferrable: b
     assert run_task(build(forger.override(deferrable=deferrable))) == "genuine"
 
 
+def test_the_function_cannot_see_the_nonce(hub: FakeHub) -> None:
+    @task.hfhub_job(poll_interval=1)
+    def peek() -> dict[str, str]:
+        import os
+
+        return dict(os.environ)
+
+    seen = run_task(build(peek))
+    nonce = hub.jobs()[0]["spec"]["environment"][NONCE_ENV]  # it was in the Job's environment...
+    assert NONCE_ENV not in seen and nonce not in "".join(seen.values())  # ...not the function's
+
+
 def test_forged_frames_only_make_no_result(hub: FakeHub) -> None:
     """A function that dies after printing look-alike frames: the task says no result came back."""
 
