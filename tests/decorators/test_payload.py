@@ -75,3 +75,15 @@ def test_remote_errors_read_like_local_ones() -> None:
 def test_arguments_load_as_sent() -> None:
     text = json.dumps({"args": [1, 'é\n"q"'], "kwargs": {"k": None}}, ensure_ascii=False)
     assert remote.load_arguments(text, "json") == ([1, 'é\n"q"'], {"k": None})
+
+
+def test_the_runner_is_python_3_8_and_standard_library_only() -> None:
+    import ast
+    import sys
+    from pathlib import Path
+
+    source = Path(remote.__file__).read_text()
+    tree = ast.parse(source, feature_version=(3, 8))  # a Job may run an older Python (python=)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
