@@ -63,13 +63,18 @@ class HfJobDecoratedOperator(DecoratedOperator, HfRunUvJobOperator):
         for name in ("script", "script_args"):
             if name in kwargs:
                 raise ValueError(f"@task.hfhub_job takes no {name}: the decorated function is the script")
+        if kwargs.get("wait_for_completion") is False:
+            raise ValueError("@task.hfhub_job waits for its Job: the return value is the task's result")
         self.serializer = serializer
         self.max_result_bytes = limit
         super().__init__(script=_PLACEHOLDER, **kwargs)
 
     def execute(self, context: Context) -> Any:
         from airflow_provider_hfhub.decorators import payload
+        from airflow_provider_hfhub.decorators.remote import NONCE_ENV
 
+        if NONCE_ENV in (self.env or {}):
+            raise ValueError(f"env must not set {NONCE_ENV}: @task.hfhub_job sets it for each try")
         name = self.python_callable.__name__
         arguments = payload.encode_arguments(self.op_args, self.op_kwargs, self.serializer, name)
         self.script = payload.build_script(
@@ -81,8 +86,6 @@ class HfJobDecoratedOperator(DecoratedOperator, HfRunUvJobOperator):
         from airflow_provider_hfhub.decorators.remote import NONCE_ENV
 
         env = super()._job_env()
-        if NONCE_ENV in env:
-            raise ValueError(f"env must not set {NONCE_ENV}: @task.hfhub_job sets it for each try")
         # A new nonce for each Job; a re-attaching try reads its Job's from the Hub (_outcome).
         return {**env, NONCE_ENV: secrets.token_hex(16)}
 

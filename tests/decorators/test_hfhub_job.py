@@ -197,13 +197,16 @@ def test_bad_arguments_fail_before_any_hub_call(hub: FakeHub) -> None:
         run_task(build(echo, 1, note=float("nan")))
     with pytest.raises(ValueError, match=r"make a \d+-byte script, over the 98283 bytes .* by reference"):
         run_task(build(echo, "w" * 100_000))
+    retry = context_for(TaskInstance(task_id="echo", try_number=2, max_tries=1))  # would look Jobs up
     with pytest.raises(ValueError, match="env must not set HFHUB_RESULT_NONCE"):
-        run_task(build(echo.override(env={NONCE_ENV: "mine"}), 1))
+        run_task(build(echo.override(env={NONCE_ENV: "mine"}, retries=1), 1), retry)
     assert hub.requests() == []
     with pytest.raises(ValueError, match="serializer must be one of"):
         build(echo.override(serializer="yaml"), 1)
     with pytest.raises(ValueError, match="takes no script"):
         build(echo.override(script="https://x.co/a.py"), 1)
+    with pytest.raises(ValueError, match="waits for its Job"):
+        build(echo.override(wait_for_completion=False), 1)
 
 
 def test_the_job_gets_the_function_not_the_decorator(hub: FakeHub) -> None:
