@@ -86,6 +86,14 @@ def test_multiple_outputs_as_for_task(hub: FakeHub) -> None:
     assert run_task(inferred) == {"split": "test", "accuracy": 0.91}  # the runner pushes each key
 
 
+def test_mapped_over_a_list(hub: FakeHub) -> None:
+    with DAG("taskflow_dag"):
+        mapped = repeat.partial(text="ab").expand(times=[1, 2, 3]).operator
+    one = mapped.unmap({"op_kwargs": {"text": "ab", "times": 3}})  # map index 2's arguments
+    assert run_task(one, context_for(TaskInstance(task_id=one.task_id, map_index=2))) == "ababab"
+    assert hub.jobs()[0]["spec"]["labels"]["airflow-map-index"] == "2"
+
+
 @task.hfhub_job(poll_interval=1)
 def divide(a: int, b: int) -> float:
     print("dividing", a, "by", b)
