@@ -26,7 +26,7 @@ from airflow_provider_hfhub.hub.errors import HubError
 from airflow_provider_hfhub.hub.models import LogLine
 from airflow_provider_hfhub.hub.retry import is_retryable
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES
-from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder, is_frame
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -235,7 +235,8 @@ async def log_tail(lines: AsyncIterable[LogLine]) -> list[str]:
     tail: list[str] = []
     with contextlib.suppress(HubError):
         async for line in lines:
-            tail.append(line.text)
+            if not is_frame(line.text):
+                tail.append(line.text)
     return tail[-LOG_TAIL_LINES:]
 
 
