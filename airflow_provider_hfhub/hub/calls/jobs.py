@@ -134,7 +134,12 @@ class JobSpec:
 
 
 INLINE_SCRIPT_PATH = "/tmp/hfhub_inline_script.py"
-_INLINE_RUNNER = f'printf %s "${INLINE_SCRIPT_ENV}" | base64 -d > {INLINE_SCRIPT_PATH} && exec uv run "$@"'
+# Written to a directory of its own, which stands in for the path in the arguments: two Jobs on one
+# machine (the fake Hub's local processes) never overwrite each other's script.
+_INLINE_RUNNER = (
+    f'd=$(mktemp -d) && printf %s "${INLINE_SCRIPT_ENV}" | base64 -d > "$d/hfhub_inline_script.py" '
+    '&& exec uv run "${@/#\\/tmp\\/hfhub_inline_script.py/$d/hfhub_inline_script.py}"'
+)
 
 
 def uv_command(
