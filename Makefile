@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test suite suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean
+.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]" "apache-airflow==$(AIRFLOW_VERSION)"
 	touch $@
 
-# The whole suite: lint, then unit + integration + e2e on Airflow $(AIRFLOW_VERSION), then the matrix.
-test: lint suite matrix e2e-oldest
+# The whole suite: lint, then unit + integration + e2e on Airflow $(AIRFLOW_VERSION), the example DAG
+# tests, then the matrix.
+test: lint suite examples matrix e2e-oldest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,6 +28,11 @@ lint: $(STAMP)
 
 suite: $(STAMP)
 	$(PYTEST) tests
+
+# The example DAG tests, as a user runs theirs: their own pytest session, since their conftest gives
+# Airflow a scratch AIRFLOW_HOME before Airflow is imported (see "Test your DAGs offline").
+examples: $(STAMP)
+	$(PYTEST) dags_examples/tests
 
 # The suites that touch Airflow (not e2e) on each older Airflow line, one virtualenv each; the hub
 # client and the fake Hub import no Airflow, so they run once above, and the wheel-install test

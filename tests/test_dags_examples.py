@@ -18,3 +18,13 @@ def test_every_example_dag_imports_without_errors() -> None:
     assert {"hfhub_job_logs", "hfhub_uv_script", "hfhub_gpu_job"} <= set(bag.dag_ids)
     train = bag.dags["hfhub_job_logs"].get_task("train")
     assert train.deferrable and [link.name for link in train.operator_extra_links] == ["Hugging Face Job"]
+
+
+def test_no_example_dag_runs_by_itself_and_the_example_tests_are_no_dags() -> None:
+    """Unpausing an install starts nothing: each example has no schedule (they start paid Hub work)."""
+    bag = DagBag(dag_folder=str(EXAMPLES))
+    # dags_examples/tests/ holds tests, not DAGs (.airflowignore): its conftest would set AIRFLOW_HOME.
+    assert [name for name in bag.file_last_changed if "/tests/" in name] == []
+    assert (
+        bag.dags and {dag_id for dag_id, dag in bag.dags.items() if dag.timetable.can_be_scheduled} == set()
+    )
