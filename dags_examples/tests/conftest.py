@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,10 +22,13 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 
 @pytest.fixture(scope="session")
-def airflow_db() -> Iterator[None]:
-    """Create the metadata DB in the scratch ``AIRFLOW_HOME``; remove it all at the end."""
+def airflow_db() -> None:
+    """Create the metadata DB in the scratch ``AIRFLOW_HOME``, once per session."""
     from airflow.utils.db import initdb
 
     initdb()
-    yield
+
+
+def pytest_unconfigure() -> None:
+    """Remove the scratch ``AIRFLOW_HOME`` when the session ends."""
     shutil.rmtree(AIRFLOW_HOME, ignore_errors=True)
