@@ -25,3 +25,13 @@ def test_taskflow_example_runs_its_function_in_a_job() -> None:
     evaluate = dag.get_task("evaluate")
     assert type(evaluate).__name__ == "HfJobDecoratedOperator" and evaluate.multiple_outputs
     assert evaluate.downstream_task_ids == {"gate"}
+
+
+def test_no_example_dag_runs_by_itself_and_the_example_tests_are_no_dags() -> None:
+    """Unpausing an install starts nothing: each example has no schedule (they start paid Hub work)."""
+    bag = DagBag(dag_folder=str(EXAMPLES))
+    # dags_examples/tests/ holds tests, not DAGs (.airflowignore): its conftest would set AIRFLOW_HOME.
+    assert [name for name in bag.file_last_changed if "/tests/" in name] == []
+    assert (
+        bag.dags and {dag_id for dag_id, dag in bag.dags.items() if dag.timetable.can_be_scheduled} == set()
+    )

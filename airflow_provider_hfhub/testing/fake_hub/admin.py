@@ -5,6 +5,7 @@ Because it only speaks HTTP, it drives a fake Hub in this process or in another 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -27,6 +28,16 @@ class FakeHub:
 
     def __repr__(self) -> str:
         return f"FakeHub(url={self.url!r}, user={self.user!r})"
+
+    def airflow_connection(self, **extra: str) -> str:
+        """An Airflow ``hfhub`` connection to this fake Hub, as ``AIRFLOW_CONN_<ID>`` takes it (JSON).
+
+        :param extra: connection extras, e.g. ``namespace="fake-org"``.
+        """
+        conn: dict[str, Any] = {"conn_type": "hfhub", "host": self.url, "password": self.token}
+        if extra:
+            conn["extra"] = extra
+        return json.dumps(conn)
 
     def close(self) -> None:
         self._http.close()
