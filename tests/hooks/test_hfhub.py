@@ -226,6 +226,8 @@ ADDED = {
     # looked up by them before any resend (hub/flows.py::create), so one try never pays twice.
     "run_job": {"unique_labels"},
     "run_uv_job": {"unique_labels"},
+    # Where a follower's stage checks go: the triggerer's shared stage poller (triggers/stage_poller.py).
+    "fetch_job_logs": {"stages"},
 }
 # The async twins the triggers call, at least.
 TRIGGER_TWINS = {"ainspect_job", "acancel_job", "aget_space_runtime", "afetch_job_logs", "afetch_space_logs"}
