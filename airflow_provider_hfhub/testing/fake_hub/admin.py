@@ -66,6 +66,7 @@ class FakeHub:
         stage_lag: float | None = None,
         endless_empty_stream: bool = False,
         hold: bool = False,
+        gpu_utilization: float | None = None,
     ) -> None:
         """Register a Job scenario; Jobs pick it with label ``fake-scenario=<name>``."""
         self._call(
@@ -81,6 +82,7 @@ class FakeHub:
                 "stage_lag": stage_lag,
                 "endless_empty_stream": endless_empty_stream,
                 "hold": hold,
+                "gpu_utilization": gpu_utilization,
             },
         )
 
