@@ -47,14 +47,18 @@ def cost_usd(running_seconds: float, per_minute: float) -> float:
 
 
 def running_seconds(job: JobInfo, now: float) -> float:
-    """The Job's billed time so far (epoch ``now``): 0 before it runs, the Hub's own figure once over."""
+    """The Job's billed time so far (epoch ``now``): 0 before it runs.
+
+    From ``startedAt`` and ``finishedAt`` (milliseconds) when the Job has them; the Hub's
+    ``durations.runningSecs`` (whole seconds, truncated) only for a finished Job without them.
+    """
     durations = job.raw.get("durations") or {}
+    if job.started_at is not None:
+        end = job.finished_at.timestamp() if job.finished_at is not None else now
+        return max(0.0, end - job.started_at.timestamp())
     if job.stage.is_terminal and isinstance(durations.get("runningSecs"), (int, float)):
         return float(durations["runningSecs"])
-    if job.started_at is None:
-        return 0.0
-    end = job.finished_at.timestamp() if job.finished_at is not None else now
-    return max(0.0, end - job.started_at.timestamp())
+    return 0.0
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def idle_gpus(usage: Mapping[str, Any] | None) -> float | None:
 
 
 def describe(usage: Mapping[str, Any]) -> str:
-    """One line for the task log: ``42 samples; CPU 35% mean / 88% peak; memory 1.42 GB peak of 15.0 GB; ...``."""
+    """One line for the task log: ``42 samples; CPU 35% mean / 88% peak; memory 1.4 GB peak of 15.0 GB; ...``."""
     parts = [f"{usage.get('samples', 0)} samples"]
     cpu = usage.get("cpu_pct")
     if cpu:
@@ -147,8 +147,12 @@ def _pct(series: Mapping[str, float]) -> str:
 
 def _bytes(series: Mapping[str, float]) -> str:
     total = series.get("total")
-    of = f" of {total / 1e9:.1f} GB" if total else ""
-    return f"{series['peak'] / 1e9:.2f} GB peak{of}"
+    of = f" of {_size(total)}" if total else ""
+    return f"{_size(series['peak'])} peak{of}"
+
+
+def _size(count: float) -> str:
+    return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{count / 1e6:.1f} MB"
 
 
 def _rate(series: Mapping[str, float] | None) -> str:

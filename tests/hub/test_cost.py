@@ -44,13 +44,13 @@ def test_cost_for_a_known_running_time() -> None:
     assert cost_usd(330, 0.016667) == pytest.approx(0.100002)
 
 
-def test_running_seconds_prefer_the_hubs_figure_once_the_job_is_over() -> None:
+def test_running_seconds_from_the_jobs_timestamps_else_the_hubs_whole_seconds() -> None:
     now = _job("RUNNING").started_at.timestamp() + 95  # type: ignore[union-attr]
     assert running_seconds(_job("SCHEDULING", started=None), now) == 0
     assert running_seconds(_job("RUNNING"), now) == pytest.approx(95)
-    done = _job("COMPLETED", finished="2026-12-01T10:02:00.000Z", runningSecs=118)
-    assert running_seconds(done, now + 1000) == 118
-    assert running_seconds(_job("CANCELED", finished="2026-12-01T10:02:00.000Z"), now + 1000) == 120
+    done = _job("COMPLETED", finished="2026-12-01T10:00:00.900Z", runningSecs=0)  # truncated by the Hub
+    assert running_seconds(done, now + 1000) == pytest.approx(0.9)
+    assert running_seconds(_job("ERROR", started=None, runningSecs=118), now) == 118
     assert running_seconds(_job("CANCELED", started=None), now) == 0
 
 

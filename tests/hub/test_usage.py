@@ -34,7 +34,7 @@ def test_summary_of_a_gpu_job_gives_peak_and_mean_per_gpu() -> None:
     assert idle_gpus(usage) is None
     text = describe(usage)
     assert "3 samples; CPU 30% mean / 50% peak" in text
-    assert "GPU g0 60% mean / 80% peak, memory 3.60 GB peak of 24.0 GB" in text
+    assert "GPU g0 60% mean / 80% peak, memory 3.6 GB peak of 24.0 GB" in text
 
 
 def test_summary_of_a_cpu_job_has_no_gpus_and_no_idle_warning() -> None:
