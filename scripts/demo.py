@@ -4,7 +4,7 @@ Starts the fake Hub in its own process (Jobs run as local processes), points ``h
 it and runs ``airflow dags test`` (triggers run inline: the Job's and the Space's log lines print as
 they stream):
 
-1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points.
+1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points, what it used and cost.
 2. ``space_gated_deploy``: train -> gate -> Space variables/secrets -> hardware -> restart -> smoke.
 3. the same deploy with the Space's build told to fail: it must fail at ``restart`` with the Hub's error.
 
@@ -103,6 +103,27 @@ def _json_list(output: str) -> list[dict[str, str]]:
     raise SystemExit(f"no JSON list in: {output[-500:]}")
 
 
+def usage_and_cost(dag_id: str, task_id: str) -> str:
+    """What a Job task's result says the Job used and cost, read from the demo's own metadata DB."""
+    import sqlite3
+
+    from airflow_provider_hfhub.hub.cost import PRICING_URL, ROUNDING_RULE
+    from airflow_provider_hfhub.hub.usage import describe
+
+    with sqlite3.connect(HOME / "airflow.db") as db:
+        row = db.execute(
+            "SELECT value FROM xcom WHERE dag_id = ? AND task_id = ? AND key = 'return_value' "
+            "ORDER BY timestamp DESC LIMIT 1",
+            (dag_id, task_id),
+        ).fetchone()
+    result = json.loads(row[0]) if row else {}
+    result = json.loads(result) if isinstance(result, str) else result  # stored as a JSON string
+    used = describe(result["usage"]) if result.get("usage") else "no metric sample arrived"
+    cost = result.get("cost_usd")
+    spent = f"${cost:.6f} ({ROUNDING_RULE}; {PRICING_URL})" if cost is not None else "unknown"
+    return f"Job {result.get('id')} used: {used}\nJob {result.get('id')} cost: {spent}"
+
+
 def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
     runs = _runs(airflow, env, dag_id)
     return str(runs[0]["state"]) if runs else "missing"
@@ -133,6 +154,7 @@ def main() -> int:
             print(
                 f"Job {job['id']} ended {job['stage']}; its link points to {url}/jobs/fake-user/{job['id']}"
             )
+        print(usage_and_cost("hfhub_job_logs", "train"), flush=True)
 
         fake.add_space(SPACE, **SPACE_SCENARIO)
         dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)

@@ -307,6 +307,41 @@ MUTANTS = [
         "        if try_number < 1:",
         ("tests/operators/test_spaces.py", "-k", "first_try"),
     ),
+    Mutant(
+        "the budget guard does not cancel the Job",
+        f"{PKG}/triggers/usage.py",
+        "            await self.hook.acancel_job(job_id=job.id, namespace=job.owner.name)\n",
+        "",
+        ("tests/operators/test_job_usage.py::test_budget_guard_cancels_the_job_and_fails_the_task",),
+    ),
+    Mutant(
+        "collect_metrics=False still reads the metrics stream",
+        f"{PKG}/triggers/usage.py",
+        "    if not collect:\n",
+        "    if False:\n",
+        ("tests/operators/test_job_usage.py::test_collect_metrics_off_sends_no_metrics_request",),
+    ),
+    Mutant(
+        "the metrics stream is awaited at the outcome instead of stopped",
+        f"{PKG}/triggers/usage.py",
+        "        await stop(reader)\n",
+        "        await asyncio.wait_for(reader, 30)\n",
+        ("tests/operators/test_job_usage.py::test_metrics_stream_failures_neither_fail_nor_delay_the_task",),
+    ),
+    Mutant(
+        "part minutes are not billed",
+        f"{PKG}/hub/cost.py",
+        "    return max(0, math.ceil(running_seconds / 60.0 - _EPSILON))",
+        "    return max(0, math.floor(running_seconds / 60.0))",
+        ("tests/hub/test_cost.py",),
+    ),
+    Mutant(
+        "a declared scheduled Job is replaced even when unchanged",
+        f"{PKG}/operators/scheduled_jobs.py",
+        "            if why is None:\n",
+        "            if False:\n",
+        ("tests/operators/test_scheduled_jobs.py::test_create_or_update_by_name_is_idempotent",),
+    ),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -101,7 +102,10 @@ def test_budget_guard_cancels_the_job_and_fails_the_task(
 ) -> None:
     hub_connection.add_job_scenario("forever", lines=["loading"], hold=True)
     # a10g-small is $1.00 an hour: its first billed minute ($0.016667) is over a $0.01 budget.
-    operator = job_operator("forever", path, flavor="a10g-small", max_cost_usd=0.01, cancel_on_kill=False)
+    operator = job_operator(
+        "forever", path, flavor="a10g-small", max_cost_usd=0.01, cancel_on_kill=False,
+        execution_timeout=timedelta(seconds=20),  # a guard that does not act fails, not hangs
+    )  # fmt: skip
     with pytest.raises(JobError) as caught:
         run_task(operator)
     [job] = hub_connection.jobs()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from airflow_provider_hfhub.operators.jobs import JobError
@@ -91,7 +93,11 @@ def test_trigger_now_with_a_budget_cancels_the_run(hub_connection: FakeHub) -> N
     hub_connection.add_job_scenario("nightly", lines=["x"], hold=True)
     run_task(declare(flavor="a10g-small"))
     with pytest.raises(JobError, match=r"max_cost_usd=\$0.01"):
-        run_task(HfTriggerScheduledJobOperator(task_id="now", name="nightly-eval", max_cost_usd=0.01))
+        run_task(
+            HfTriggerScheduledJobOperator(
+                task_id="now", name="nightly-eval", max_cost_usd=0.01, execution_timeout=timedelta(seconds=20)
+            )
+        )
     [job] = hub_connection.jobs()
     assert job["stage"] == "CANCELED"
 
