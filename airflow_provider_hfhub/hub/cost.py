@@ -97,4 +97,4 @@ class Budget:
         return max(1, minutes) * 60
 
     def describe(self, running: float) -> str:
-        return f"budget max_cost_usd=${self.max_cost_usd:g}, cost so far ${self.spent(running):.4f}"
+        return f"budget max_cost_usd=${self.max_cost_usd:g}, cost so far ${self.spent(running):.6g}"

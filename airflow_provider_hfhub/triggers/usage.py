@@ -135,7 +135,7 @@ def report(log: logging.Logger | Any, job: Mapping[str, Any]) -> None:
             )
     if job.get("cost_usd") is not None:
         log.info(
-            "Cost of Job %s: $%.4f for %s s running on %s (%s; %s)",
+            "Cost of Job %s: $%.6g for %s s running on %s (%s; %s)",
             job.get("id"),
             job["cost_usd"],
             job.get("running_seconds"),

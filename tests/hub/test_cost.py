@@ -63,7 +63,7 @@ def test_budget_is_reached_when_the_minute_that_reaches_it_starts() -> None:
     assert exact.reached_after() == 120 and exact.timeout_seconds() == 180
     tiny = Budget(max_cost_usd=0.001, per_minute=0.016667)  # less than one minute
     assert tiny.reached_after() == 0 and tiny.reached(0.1) and tiny.timeout_seconds() == 60
-    assert "max_cost_usd=$0.05, cost so far $0.0500" in budget.describe(125)
+    assert "max_cost_usd=$0.05, cost so far $0.050001" in budget.describe(125)
 
 
 def test_a_free_flavor_never_reaches_a_budget() -> None:

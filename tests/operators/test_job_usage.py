@@ -49,7 +49,7 @@ def test_usage_summary_and_cost_of_a_gpu_job(
     assert result["cost_usd"] == pytest.approx(_price(hub_connection, "a10g-largex2"))
     out = capsys.readouterr().out
     assert f"Usage of Job {result['id']}: {usage['samples']} samples; CPU" in out
-    assert f"Cost of Job {result['id']}: $0.0500" in out and "each started minute" in out
+    assert f"Cost of Job {result['id']}: $0.05 for " in out and "each started minute" in out
     assert "barely used" not in out
 
 
@@ -111,7 +111,7 @@ def test_budget_guard_cancels_the_job_and_fails_the_task(
     [job] = hub_connection.jobs()
     assert job["stage"] == "CANCELED"
     text = str(caught.value)
-    assert "max_cost_usd=$0.01, cost so far $0.0167" in text
+    assert "max_cost_usd=$0.01, cost so far $0.016667" in text
     assert f"{hub_connection.url}/jobs/{hub_connection.user}/{job['id']}" in text
     # The budget pays for less than a minute: the Job's own limit is capped to one, and said so.
     assert job["spec"]["timeoutSeconds"] == 60
