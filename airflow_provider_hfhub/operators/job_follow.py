@@ -136,6 +136,8 @@ class HfJobFollowingOperator(HfWatchingOperator):
         """Follow a Job this task started; whatever fails on the way cancels it."""
         self.job_id, self.job_namespace = job.id, job.owner.name
         try:
+            if self.price_per_minute is None and job.flavor:  # for cost_usd; a budget read it before
+                self._read_price(self.hook, job.flavor)
             return self._follow(context, job)
         except Exception as exc:
             # Whatever fails between the Job's start and its outcome (an XCom write, the deferral,

@@ -166,7 +166,8 @@ class HfRunJobOperator(HfJobFollowingOperator):
         self._check_arguments(rendered=True)
         hook = self.hook
         self._check_flavor(hook)
-        self._read_price(hook, self.flavor)
+        if self.max_cost_usd is not None:  # the budget caps the create's timeout: its price first
+            self._read_price(hook, self.flavor)
         ti = context["ti"]
         owner = check.task_labels(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         job = None

@@ -322,9 +322,8 @@ class HfTriggerScheduledJobOperator(_NamedScheduledJob, HfJobFollowingOperator):
         hook = self.hook
         item = self._resolve(hook)
         assert item is not None
-        self._read_price(
-            hook, str(item.job_spec.get("flavor") or "cpu-basic")
-        )  # a budget fails here, before the run
+        if self.max_cost_usd is not None:  # a budget without a price fails here, before the run
+            self._read_price(hook, str(item.job_spec.get("flavor") or "cpu-basic"))
         job = hook.trigger_scheduled_job(scheduled_job_id=item.id, namespace=item.owner.name)
         self.log.info("Scheduled Job %s started Job %s", item.id, job.id)
         return self._follow_started(context, job)
