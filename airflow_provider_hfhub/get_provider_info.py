@@ -47,6 +47,10 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        # Airflow's providers manager reads "name" and "class-name" (the schema's "path" is not read).
+        "task-decorators": [
+            {"name": "hfhub_job", "class-name": "airflow_provider_hfhub.decorators.hfhub_job.hfhub_job_task"}
+        ],
         "extra-links": ["airflow_provider_hfhub.links.HfJobLink", "airflow_provider_hfhub.links.HfSpaceLink"],
         "hooks": [
             {"integration-name": INTEGRATION, "python-modules": ["airflow_provider_hfhub.hooks.hfhub"]}

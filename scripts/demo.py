@@ -7,6 +7,7 @@ they stream):
 1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points, what it used and cost.
 2. ``space_gated_deploy``: train -> gate -> Space variables/secrets -> hardware -> restart -> smoke.
 3. the same deploy with the Space's build told to fail: it must fail at ``restart`` with the Hub's error.
+4. ``hfhub_taskflow``: an ``@task.hfhub_job`` function runs in a Job; its return value feeds ``gate``.
 
 Everything it starts it stops, by process id.
 """
@@ -129,6 +130,14 @@ def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
     return str(runs[0]["state"]) if runs else "missing"
 
 
+def taskflow_demo(airflow: str, env: dict[str, str]) -> None:
+    """A TaskFlow function run as a Job (the fake Hub runs the generated script); ``gate`` gets its result."""
+    dags_test(airflow, env, "hfhub_taskflow")
+    expect(last_run_state(airflow, "hfhub_taskflow", env), "success")
+    expect(task_state(airflow, env, "hfhub_taskflow", "gate"), "success")
+    print("The Job's return value reached `gate` through XCom, as it should.", flush=True)
+
+
 def main() -> int:
     shutil.rmtree(HOME, ignore_errors=True)
     HOME.mkdir(parents=True)
@@ -166,6 +175,7 @@ def main() -> int:
         expect(last_run_state(airflow, "space_gated_deploy", env), "failed")
         expect(task_state(airflow, env, "space_gated_deploy", "restart"), "failed")
         print("The deploy failed at `restart` with the Hub's error, as it should.", flush=True)
+        taskflow_demo(airflow, env)
         return 0
     finally:
         hub.send_signal(signal.SIGTERM)

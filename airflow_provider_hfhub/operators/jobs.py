@@ -183,9 +183,13 @@ class HfRunJobOperator(HfJobFollowingOperator):
             )
         return self._follow_started(context, job)
 
+    def _job_env(self) -> dict[str, str]:
+        """The Job's environment variables, as sent."""
+        return check.check_env("env", self.env)
+
     def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_job(
-            image=self.image, command=check.check_command(self.command), env=check.check_env("env", self.env),
+            image=self.image, command=check.check_command(self.command), env=self._job_env(),
             secrets=self.secrets, flavor=self.flavor, timeout=self._capped_timeout(self.timeout), labels=labels,
             volumes=self.volumes, name=self.name, namespace=self.namespace, unique_labels=unique_labels,
             **self._run_options(),
@@ -244,7 +248,7 @@ class HfRunUvJobOperator(HfRunJobOperator):
     def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_uv_job(
             self.script, script_args=self.script_args, dependencies=self.dependencies, python=self.python,
-            image=self.image, env=check.check_env("env", self.env), secrets=self.secrets, flavor=self.flavor,
+            image=self.image, env=self._job_env(), secrets=self.secrets, flavor=self.flavor,
             timeout=self._capped_timeout(self.timeout), labels=labels, volumes=self.volumes, name=self.name,
             namespace=self.namespace, unique_labels=unique_labels, **self._run_options(),
         )  # fmt: skip

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,15 +15,12 @@ from airflow_provider_hfhub.hub.models import JobInfo
 from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, job_summary
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+from airflow_provider_hfhub.triggers.stage_poller import Reader, Subscription, shared_poller
 from airflow_provider_hfhub.triggers.usage import BudgetGuard, add_usage, follow_usage, job_cost
 from airflow_provider_hfhub.triggers.watch import Verdict, log_tail, run_watch
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-# While a Job waits for hardware its log says nothing: read its stage this often to enforce
-# scheduling_timeout (the stream-driven end covers RUNNING Jobs).
-SCHEDULING_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,14 @@ class JobWatch:
 
 @dataclass
 class JobJudge:
+    """Reads the Job's stage through the loop's shared stage poller (``stage_poller.py``)."""
+
     hook: HfHubHook
     watch: JobWatch
     log: logging.Logger | Any = None
-    guard: BudgetGuard | None = field(init=False, default=None)
+    subscription: Subscription | None = field(default=None, init=False)
+    _read: Reader | None = field(default=None, init=False)
+    guard: BudgetGuard | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         watch = self.watch
@@ -83,11 +86,22 @@ class JobJudge:
             or self.guard is not None
         )
 
-    async def read(self) -> JobInfo:
-        job = await self.hook.ainspect_job(job_id=self.watch.job_id, namespace=self.watch.namespace)
+    @contextlib.asynccontextmanager
+    async def session(self, news: asyncio.Event) -> AsyncIterator[None]:
+        poller = shared_poller(await self.hook.aget_conn(), self.watch.namespace)
+        async with poller.subscribe(self.watch.job_id, self.watch.poll_interval, news.set) as subscription:
+            self.subscription = subscription
+            self._read = subscription.reader()
+            yield
+
+    async def read(self, prompt: bool) -> JobInfo | None:
+        assert self._read is not None, "read() runs inside session()"
+        job = await self._read(prompt)
+        if job is None or self.guard is None:
+            return job
         # The budget is judged on this read (no request of its own); over it, the Job is cancelled now,
         # before the log is drained.
-        return await self.guard.enforce(job, time.time()) if self.guard is not None else job
+        return await self.guard.enforce(job, time.time())
 
     def verdict(self, job: JobInfo, now: float) -> Verdict | None:
         watch = self.watch
@@ -117,20 +131,24 @@ class JobJudge:
         return job.created_at.timestamp() + timeout
 
     def next_check(self, job: JobInfo | None, now: float) -> float | None:
+        # A start before the limit comes as news from the poller; at the limit, a fresh read decides.
+        # So does the minute that reaches the budget.
         limit = self._scheduling_limit(job) if job is not None else None
-        due = [min(now + SCHEDULING_POLL_SECONDS, limit)] if limit is not None else []
-        budget_due = self.guard.next_check(job, now) if self.guard is not None else None
-        due += [budget_due] if budget_due is not None else []
-        return min(due, default=None)
+        budget = self.guard.next_check(job, now) if self.guard is not None else None
+        return min((at for at in (limit, budget) if at is not None), default=None)
 
     def where(self, job: JobInfo | None) -> str:
         return f"it is {job.stage}" if job is not None else "its stage is unknown"
 
     async def follow_logs(self, forward: LogForwarder, wake: asyncio.Event) -> None:
         watch = self.watch
-        async for line in self.hook.afetch_job_logs(
-            job_id=watch.job_id, namespace=watch.namespace, follow=True
-        ):
+        assert self.subscription is not None, "follow_logs runs inside session()"
+        # The client's own iterator, not the hook's re-yielding twin: one generator layer less a line.
+        client = await self.hook.aget_conn()
+        lines = client.fetch_job_logs(
+            job_id=watch.job_id, namespace=watch.namespace, follow=True, stages=self.subscription.reader()
+        )
+        async for line in lines:
             forward(line)
 
     async def conclude(self, verdict: Verdict, job: JobInfo | None, tail: list[str]) -> dict[str, Any]:

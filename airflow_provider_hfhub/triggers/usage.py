@@ -3,8 +3,9 @@
 The metrics stream (docs/hub-api.md#job-metrics) never ends by itself and answers 406 once the Job
 is over, so it is read in a task of its own that the watch stops when it has its outcome: it can
 neither delay the end nor fail the task (a failure is a warning; the summary covers what came).
-The budget guard costs no request of its own: it judges the stage reads the watch makes anyway,
-from the Job's ``startedAt`` and the flavor's price handed over by the operator (hub/cost.py).
+The budget guard costs no request of its own: it judges the stage reads the watch makes anyway
+(answered by the loop's shared stage poller), from the Job's ``startedAt`` and the flavor's price
+handed over by the operator (hub/cost.py).
 Pure async; no Airflow import.
 """
 
@@ -26,11 +27,6 @@ from airflow_provider_hfhub.triggers.watch import Verdict, stop
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-# While a budgeted Job waits for hardware, its stage is read this often: it is billed from the
-# moment it runs (https://huggingface.co/docs/hub/jobs-pricing), and a budget under one minute's
-# price is spent as soon as it does.
-BUDGET_POLL_SECONDS = 5.0
 
 
 @contextlib.asynccontextmanager
@@ -108,13 +104,17 @@ class BudgetGuard:
         return Verdict("budget", self.tripped) if self.tripped is not None else None
 
     def next_check(self, job: JobInfo | None, now: float) -> float | None:
-        """Epoch seconds by which the budget may be reached; a Job not seen running could start now."""
+        """Epoch seconds of the read that may find the budget reached; None until the Job runs.
+
+        The Job is billed from the moment it runs (https://huggingface.co/docs/hub/jobs-pricing); its
+        start comes as news from the stage poller (``stage_poller.py``), and the read it prompts
+        sees ``startedAt``. From there, one read one second into the minute that reaches the budget.
+        """
         after = self.budget.reached_after()
-        if after is None or self.tripped is not None:
+        if after is None or self.tripped is not None or job is None or job.started_at is None:
             return None
-        if job is None or job.started_at is None or job.stage is JobStage.SCHEDULING:
-            return now + max(after, BUDGET_POLL_SECONDS)
-        # One second into the minute that reaches the budget: it is billed from its start.
+        if job.stage is JobStage.SCHEDULING:
+            return None
         due = job.started_at.timestamp() + after + 1.0
         return max(due, now + 1.0) if math.isfinite(due) else None
 

@@ -8,7 +8,7 @@ import pytest
 
 from airflow_provider_hfhub.hub.cost import Budget
 from airflow_provider_hfhub.hub.models import JobInfo
-from airflow_provider_hfhub.triggers.usage import BUDGET_POLL_SECONDS, BudgetGuard
+from airflow_provider_hfhub.triggers.usage import BudgetGuard
 
 START = "2026-12-01T10:00:00.000Z"
 
@@ -24,13 +24,11 @@ def _guard(max_cost_usd: float, per_minute: float) -> BudgetGuard:
     return BudgetGuard(hook=None, budget=Budget(max_cost_usd, per_minute), log=logging.getLogger(__name__))  # type: ignore[arg-type]
 
 
-def test_a_job_not_yet_running_is_read_again_when_it_could_first_reach_the_budget() -> None:
+def test_a_job_not_yet_running_waits_for_the_pollers_news_of_its_start() -> None:
     now = 1_000_000.0
-    three_minutes = _guard(0.05, 0.016667)  # reached once the 3rd minute starts: 120 s of running
-    assert three_minutes.next_check(None, now) == now + 120
-    assert three_minutes.next_check(_job("SCHEDULING", None), now) == now + 120
-    under_a_minute = _guard(0.01, 0.016667)  # reached as soon as it runs: poll while it waits
-    assert under_a_minute.next_check(_job("SCHEDULING", None), now) == now + BUDGET_POLL_SECONDS
+    guard = _guard(0.05, 0.016667)  # reached once the 3rd minute starts: 120 s of running
+    assert guard.next_check(None, now) is None
+    assert guard.next_check(_job("SCHEDULING", None), now) is None
 
 
 def test_a_running_job_is_read_again_one_second_into_the_minute_that_reaches_the_budget() -> None:

@@ -169,10 +169,12 @@ class FakeHub:
         after_events: int = 0,
         seconds: float = 0.0,
         headers: dict[str, str] | None = None,
+        partial: bool = False,
     ) -> None:
         """Add a fault hitting the next ``count`` requests matching ``method`` and the ``path`` regex.
 
         :param kind: ``status``, ``drop_stream``, ``stall_stream``, ``slow``, ``malformed_event`` or ``reset``.
+        :param partial: ``drop_stream`` only: cut the connection inside the next event, not between two.
         """
         self._call(
             "POST",
@@ -191,6 +193,7 @@ class FakeHub:
                 "after_events": after_events,
                 "seconds": seconds,
                 "headers": headers or {},
+                "partial": partial,
             },
         )
 
