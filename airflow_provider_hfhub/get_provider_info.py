@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": INTEGRATION,
                 "python-modules": [
                     "airflow_provider_hfhub.operators.jobs",
+                    "airflow_provider_hfhub.operators.scheduled_jobs",
                     "airflow_provider_hfhub.operators.spaces",
                 ],
             }

@@ -35,6 +35,7 @@ with DAG(
         command=["python", "-c", TRAIN],
         flavor="cpu-basic",
         timeout="30m",
+        max_cost_usd=0.05,  # cancel the Job (and fail) once its running cost reaches 5 cents
         env={"PYTHONUNBUFFERED": "1"},
         deferrable=True,
         execution_timeout=timedelta(hours=1),
@@ -43,6 +44,7 @@ with DAG(
     @task
     def report(job: dict) -> str:
         print(f"Job {job['id']} ended {job['stage']} after {job['running_seconds']} s: {job['url']}")
+        print(f"It cost ${job.get('cost_usd')}; usage: {job.get('usage')}")
         return job["url"]
 
     report(train.output)

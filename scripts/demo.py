@@ -148,6 +148,29 @@ def job_with_live_logs(demo: Demo) -> None:
         demo.say(
             f"Job {job['id']} ended {job['stage']}; its link points to {demo.hub.url}/jobs/fake-user/{job['id']}"
         )
+    for line in usage_and_cost("hfhub_job_logs", "train").splitlines():
+        demo.say(line)
+
+
+def usage_and_cost(dag_id: str, task_id: str) -> str:
+    """What a Job task's result says the Job used and cost, read from the demo's own metadata DB."""
+    import sqlite3
+
+    from airflow_provider_hfhub.hub.cost import PRICING_URL, ROUNDING_RULE
+    from airflow_provider_hfhub.hub.usage import describe
+
+    with sqlite3.connect(WORK / "airflow" / "airflow.db") as db:
+        row = db.execute(
+            "SELECT value FROM xcom WHERE dag_id = ? AND task_id = ? AND key = 'return_value' "
+            "ORDER BY timestamp DESC LIMIT 1",
+            (dag_id, task_id),
+        ).fetchone()
+    result = json.loads(row[0]) if row else {}
+    result = json.loads(result) if isinstance(result, str) else result  # stored as a JSON string
+    used = describe(result["usage"]) if result.get("usage") else "no metric sample arrived"
+    cost = result.get("cost_usd")
+    spent = f"${cost:.6f} ({ROUNDING_RULE}; {PRICING_URL})" if cost is not None else "unknown"
+    return f"Job {result.get('id')} used: {used}\nJob {result.get('id')} cost: {spent}"
 
 
 def gated_deploy(demo: Demo) -> None:

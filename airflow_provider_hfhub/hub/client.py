@@ -39,6 +39,7 @@ class HubClient:
     ) -> None:
         self.config = config or HubConfig.from_env()
         self._transport = SyncTransport(self.config, http_client)
+        self._hardware: dict[str, HardwareInfo] | None = None
 
     def __enter__(self) -> HubClient:
         return self
@@ -79,6 +80,12 @@ class HubClient:
         labels: Mapping[str, str] | None = None,
         volumes: Sequence[Volume] | None = None,
         name: str | None = None,
+        attempts: int | None = None,
+        expose: Sequence[int] | None = None,
+        expose_public: Sequence[int] | None = None,
+        network_group: str | None = None,
+        network_aliases: Sequence[str] | None = None,
+        resource_group_id: str | None = None,
         namespace: str | None = None,
         unique_labels: Mapping[str, str] | None = None,
     ) -> JobInfo:
@@ -90,7 +97,9 @@ class HubClient:
         """
         spec = calls.JobSpec(
             image=image, command=command, env=env, secrets=secrets, flavor=flavor, timeout=timeout,
-            labels=labels, volumes=volumes, name=name,
+            labels=labels, volumes=volumes, name=name, attempts=attempts, expose=expose,
+            expose_public=expose_public, network_group=network_group, network_aliases=network_aliases,
+            resource_group_id=resource_group_id,
         )  # fmt: skip
         return self._transport.send(calls.run_job(spec, namespace, unique_labels))
 
@@ -109,6 +118,12 @@ class HubClient:
         labels: Mapping[str, str] | None = None,
         volumes: Sequence[Volume] | None = None,
         name: str | None = None,
+        attempts: int | None = None,
+        expose: Sequence[int] | None = None,
+        expose_public: Sequence[int] | None = None,
+        network_group: str | None = None,
+        network_aliases: Sequence[str] | None = None,
+        resource_group_id: str | None = None,
         namespace: str | None = None,
         unique_labels: Mapping[str, str] | None = None,
     ) -> JobInfo:
@@ -122,8 +137,14 @@ class HubClient:
         spec = calls.JobSpec(
             image=image or calls.DEFAULT_UV_IMAGE, command=command, env={**(env or {}), **script_env},
             secrets=secrets, flavor=flavor, timeout=timeout, labels=labels, volumes=volumes, name=name,
+            attempts=attempts, expose=expose, expose_public=expose_public, network_group=network_group,
+            network_aliases=network_aliases, resource_group_id=resource_group_id,
         )  # fmt: skip
         return self._transport.send(calls.run_job(spec, namespace, unique_labels))
+
+    def rerun_job(self, *, job_id: str, namespace: str | None = None) -> JobInfo:
+        """Start a new Job with an existing Job's spec (``HfApi.rerun_job``); never sent twice blind."""
+        return self._transport.send(calls.rerun_job(job_id, namespace))
 
     def inspect_job(self, *, job_id: str, namespace: str | None = None) -> JobInfo:
         return self._transport.send(calls.inspect_job(job_id, namespace))
@@ -169,6 +190,12 @@ class HubClient:
     def list_jobs_hardware(self) -> list[HardwareInfo]:
         return self._transport.send(calls.list_jobs_hardware())
 
+    def job_hardware(self, flavor: str) -> HardwareInfo | None:
+        """The flavor's entry in the Jobs hardware list (its price), the list read once per client."""
+        if self._hardware is None:
+            self._hardware = {item.name: item for item in self.list_jobs_hardware()}
+        return self._hardware.get(flavor)
+
     # --- scheduled jobs ------------------------------------------------------------------------
 
     def create_scheduled_job(
@@ -183,13 +210,19 @@ class HubClient:
         secrets: Mapping[str, Any] | None = None,
         flavor: str | None = None,
         timeout: int | float | str | None = None,
+        attempts: int | None = None,
         labels: Mapping[str, str] | None = None,
+        volumes: Sequence[Volume] | None = None,
+        expose: Sequence[int] | None = None,
+        expose_public: Sequence[int] | None = None,
+        resource_group_id: str | None = None,
         name: str | None = None,
         namespace: str | None = None,
     ) -> ScheduledJobInfo:
         spec = calls.JobSpec(
             image=image, command=command, env=env, secrets=secrets, flavor=flavor, timeout=timeout,
-            labels=labels, name=name,
+            labels=labels, name=name, attempts=attempts, volumes=volumes, expose=expose,
+            expose_public=expose_public, resource_group_id=resource_group_id,
         )  # fmt: skip
         call = calls.create_scheduled_job(spec, schedule, namespace, suspend, concurrency)
         return self._transport.send(call)

@@ -5,18 +5,16 @@ Cheap to import: the hook, httpx and the trigger load only when a task runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.common.compat.sdk import AirflowException, conf
-
 from airflow_provider_hfhub.hub.config import DEFAULT_UV_IMAGE
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS
-from airflow_provider_hfhub.links import JOB_URL_KEY, HfJobLink, JobLinked
+from airflow_provider_hfhub.links import JobLinked
 from airflow_provider_hfhub.operators import job_attempts as attempts
 from airflow_provider_hfhub.operators import validation as check
-from airflow_provider_hfhub.operators.base import HfHubOperator, HfWatchingOperator
+from airflow_provider_hfhub.operators.base import HfHubOperator
+from airflow_provider_hfhub.operators.job_follow import HfJobFollowingOperator, JobError
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -25,11 +23,10 @@ if TYPE_CHECKING:
     from airflow_provider_hfhub.hub import JobInfo, Volume
 
 
-class JobError(AirflowException):
-    """The Hub Job did not end well; the message says how, with its last log lines."""
+__all__ = ["HfCancelJobOperator", "HfRunJobOperator", "HfRunUvJobOperator", "JobError"]
 
 
-class HfRunJobOperator(HfWatchingOperator):
+class HfRunJobOperator(HfJobFollowingOperator):
     """Run a Hub Job (a Docker image or a Space's image) and wait for its outcome.
 
     The Job's log streams into the task log while it runs; the task ends with the Job's outcome as
@@ -46,16 +43,28 @@ class HfRunJobOperator(HfWatchingOperator):
     :param volumes: buckets or repos to mount (``hub.Volume``).
     :param namespace: user or org to run the Job in (default: the connection's, else the token's user).
     :param name: the Job's name label (default: derived from image and command, as the official client).
-    :param wait_for_completion: False returns once the Job is created.
-    :param deferrable: wait on the triggerer instead of holding a worker slot.
-    :param stream_logs: forward the Job's log into the task log.
-    :param poll_interval: seconds between backstop stage checks.
-    :param scheduling_timeout: fail (and cancel the Job) when it waits longer than this for hardware.
-    :param cancel_on_kill: cancel the Job when the task is killed or times out.
+    :param attempts: how many times the *Hub* runs the Job, the first included, when it fails (Hub-side
+        retries, on the same Job; the task sees only the last outcome). Airflow's ``retries`` start a
+        new Job instead; use one or the other.
+    :param expose: container ports reachable at ``https://<job id>--<port>.hf.jobs`` while the Job
+        runs, for callers with a token that can read the namespace (e.g. a server a later task queries).
+    :param expose_public: ports reachable there without any token: anyone with the URL. Billed extra
+        ($0.01 an hour a Job, not in ``cost_usd``).
+    :param network_group: join this network group: Jobs of the same namespace and resource group in
+        it reach each other on every port (a multi-node training, a Job and its data server).
+        Lower-case letters, digits and dashes, at most 46.
+    :param network_aliases: names this Job claims in its group (``${HF_NETWORK_GROUP_PREFIX}<alias>``),
+        e.g. ``["master"]``; needs ``network_group``. Lower-case letters, digits and dashes, at most 34.
+    :param resource_group_id: run (and bill) the Job in this resource group of the organization
+        ``namespace`` (Enterprise), e.g. a team's spending limit.
     :param reattach_on_restart: on a retry, follow this task instance's running Job (or take the
         outcome of one an earlier try completed but died before recording) instead of starting a
         new Job; after a clear a new Job runs either way (rule in ``operators.job_attempts``).
-    :param hfhub_conn_id: the Airflow connection to the Hub.
+
+    Following the Job (``wait_for_completion``, ``deferrable``, ``stream_logs``, ``poll_interval``,
+    ``scheduling_timeout``, ``cancel_on_kill``, ``collect_metrics``, ``max_cost_usd``,
+    ``hfhub_conn_id``): see :class:`~airflow_provider_hfhub.operators.job_follow.HfJobFollowingOperator`.
+    The result (XCom) is the Job's summary, with ``usage`` and ``cost_usd`` when known.
     """
 
     template_fields: Sequence[str] = (
@@ -69,8 +78,6 @@ class HfRunJobOperator(HfWatchingOperator):
         "name",
     )
     template_fields_renderers = {"command": "json", "env": "json", "labels": "json"}
-    operator_extra_links = (HfJobLink(),)
-    error_class = JobError
 
     def __init__(
         self,
@@ -85,20 +92,16 @@ class HfRunJobOperator(HfWatchingOperator):
         volumes: Sequence[Volume] | None = None,
         namespace: str | None = None,
         name: str | None = None,
-        wait_for_completion: bool = True,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        stream_logs: bool = True,
-        poll_interval: float = 60.0,
-        scheduling_timeout: float | None = None,
-        cancel_on_kill: bool = True,
+        attempts: int | None = None,
+        expose: Sequence[int] | None = None,
+        expose_public: Sequence[int] | None = None,
+        network_group: str | None = None,
+        network_aliases: Sequence[str] | None = None,
+        resource_group_id: str | None = None,
         reattach_on_restart: bool = True,
-        hfhub_conn_id: str = "hfhub_default",
         **kwargs: Any,
     ) -> None:
-        super().__init__(
-            deferrable=deferrable, stream_logs=stream_logs, poll_interval=poll_interval,
-            hfhub_conn_id=hfhub_conn_id, **kwargs,
-        )  # fmt: skip
+        super().__init__(namespace=namespace, **kwargs)
         self.image = image
         self.command = command
         self.env = env
@@ -107,17 +110,14 @@ class HfRunJobOperator(HfWatchingOperator):
         self.timeout = timeout
         self.labels = labels
         self.volumes = volumes
-        self.namespace = namespace
         self.name = name
-        self.wait_for_completion = wait_for_completion
-        self.scheduling_timeout = scheduling_timeout
-        self.cancel_on_kill = cancel_on_kill
+        self.attempts = attempts
+        self.expose = expose
+        self.expose_public = expose_public
+        self.network_group = network_group
+        self.network_aliases = network_aliases
+        self.resource_group_id = resource_group_id
         self.reattach_on_restart = reattach_on_restart
-        self.job_id: str | None = None
-        self._cancelled: str | None = None
-        self.job_namespace: str | None = None
-        if scheduling_timeout is not None and scheduling_timeout <= 0:
-            raise ValueError(f"scheduling_timeout must be positive seconds, got {scheduling_timeout!r}")
         self._check_arguments(rendered=False)
 
     # --- validation (before any Hub call) ------------------------------------------------------
@@ -145,6 +145,15 @@ class HfRunJobOperator(HfWatchingOperator):
             raise ValueError(
                 f"flavor must be a hardware flavor name such as 'cpu-basic', got {self.flavor!r}"
             )
+        check.check_run_options(**self._run_options())
+
+    def _run_options(self) -> dict[str, Any]:
+        """The official client's run options past the basics, as ``run_job`` takes them."""
+        return {
+            "attempts": self.attempts, "expose": self.expose, "expose_public": self.expose_public,
+            "network_group": self.network_group, "network_aliases": self.network_aliases,
+            "resource_group_id": self.resource_group_id,
+        }  # fmt: skip
 
     def _check_flavor(self, hook: HfHubHook) -> None:
         """Known flavors pass at once; others are checked against the Hub's live list."""
@@ -157,6 +166,8 @@ class HfRunJobOperator(HfWatchingOperator):
         self._check_arguments(rendered=True)
         hook = self.hook
         self._check_flavor(hook)
+        if self.max_cost_usd is not None:  # the budget caps the create's timeout: its price first
+            self._read_price(hook, self.flavor)
         ti = context["ti"]
         owner = check.task_labels(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         job = None
@@ -170,30 +181,7 @@ class HfRunJobOperator(HfWatchingOperator):
             job = self._submit(
                 hook, check.check_labels(self.labels), {**owner, attempts.TRY_LABEL: str(ti.try_number)}
             )
-        self.job_id, self.job_namespace = job.id, job.owner.name
-        try:
-            return self._follow(context, job)
-        except Exception as exc:
-            # Whatever fails between the Job's start and its outcome (an XCom write, the deferral,
-            # the worker's watch) must not leave it running unwatched.
-            self._cancel(f"the task failed while following it ({type(exc).__name__})")
-            raise
-
-    def _follow(self, context: Context, job: JobInfo) -> dict[str, Any]:
-        """Announce the Job, then wait for its outcome here or on the triggerer."""
-        ti = context["ti"]
-        attempts.remember(context, job)
-        ti.xcom_push(key="job_id", value=job.id)
-        ti.xcom_push(key=JOB_URL_KEY, value=job.url)
-        self.log.info("Hub Job %s (%s, %s): %s", job.id, self.flavor, job.stage, job.url)
-        if not self.wait_for_completion:
-            from airflow_provider_hfhub.triggers.events import job_summary
-
-            return job_summary(job)
-        deadline = self._deadline(context)
-        if self.deferrable and not job.stage.is_terminal:
-            self._defer(job, deadline)
-        return self.execute_complete(context, self._watch_here(job, deadline))
+        return self._follow_started(context, job)
 
     def _job_env(self) -> dict[str, str]:
         """The Job's environment variables, as sent."""
@@ -202,91 +190,10 @@ class HfRunJobOperator(HfWatchingOperator):
     def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_job(
             image=self.image, command=check.check_command(self.command), env=self._job_env(),
-            secrets=self.secrets, flavor=self.flavor, timeout=self.timeout, labels=labels,
+            secrets=self.secrets, flavor=self.flavor, timeout=self._capped_timeout(self.timeout), labels=labels,
             volumes=self.volumes, name=self.name, namespace=self.namespace, unique_labels=unique_labels,
+            **self._run_options(),
         )  # fmt: skip
-
-    def _watch(self, job: JobInfo, deadline: float | None) -> Any:
-        from airflow_provider_hfhub.triggers.job_watch import JobWatch
-
-        return JobWatch(
-            job_id=job.id, namespace=job.owner.name, stream_logs=self.stream_logs,
-            poll_interval=self.poll_interval, scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
-        )  # fmt: skip
-
-    def _watch_here(self, job: JobInfo, deadline: float | None) -> dict[str, Any]:
-        """The sync path: the trigger's own watch loop, run in this worker."""
-        from airflow_provider_hfhub.triggers.job_watch import watch_job
-
-        return self._run_watch(lambda hook: watch_job(hook, self._watch(job, deadline), self.log))
-
-    def _defer(self, job: JobInfo, deadline: float | None) -> None:
-        from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
-
-        trigger = HfJobTrigger(
-            job_id=job.id, namespace=job.owner.name, hfhub_conn_id=self.hfhub_conn_id,
-            poll_interval=self.poll_interval, stream_logs=self.stream_logs,
-            scheduling_timeout=self.scheduling_timeout, execution_deadline=deadline,
-            deferred_at=time.time(), cancel_on_kill=self.cancel_on_kill,
-            sealed_secrets=self._sealed_secrets(),
-        )  # fmt: skip
-        self._defer_to(trigger, deadline)
-
-    def _sealed_secrets(self) -> str | None:
-        """The secret values for the triggerer's masker, encrypted (``triggers/sealed.py``)."""
-        from airflow_provider_hfhub.triggers.sealed import seal
-
-        values = [str(value) for value in (self.secrets or {}).values()]
-        sealed = seal(values)
-        if values and sealed is None and self.stream_logs:
-            self.log.warning(
-                "No Fernet key is set ([core] fernet_key): a secret the Job prints is not masked in the "
-                "log lines the triggerer forwards. Set a Fernet key, or deferrable=False."
-            )
-        return sealed
-
-    def _on_event(self, event: dict[str, Any]) -> None:
-        job = event.get("job") or {}
-        # A resumed task is a fresh operator: the Job comes from the event, never from memory.
-        self.job_id = job.get("id") or event.get("job_id") or self.job_id
-        self.job_namespace = job.get("namespace") or event.get("namespace") or self.job_namespace
-        if event["status"] in ("timeout", "scheduling_timeout", "error"):
-            # The Job may still run: a deadline passed, or the Hub could not be followed.
-            self._cancel(f"the task's {event['status'].replace('_', ' ')}")
-
-    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
-        """Cancel the Job when Airflow ends the deferral itself (its defer timeout, a failed trigger).
-
-        Then ``execute_complete`` never runs (``BaseOperator.resume_execution`` raises at once for
-        ``__fail__``); the Job's id is in the XCom pushed before the deferral, which a resume keeps.
-        """
-        if next_method == "__fail__":
-            ti = context["ti"]
-            self.job_id = ti.xcom_pull(task_ids=ti.task_id, key="job_id", map_indexes=ti.map_index)
-            reason = (next_kwargs or {}).get("error", "unknown")
-            self._cancel(f"Airflow ended the deferral ({reason})")
-        return super().resume_execution(next_method, next_kwargs, context)
-
-    def _result(self, event: dict[str, Any]) -> dict[str, Any]:
-        return dict(event.get("job") or {})
-
-    def _cancel(self, why: str) -> None:
-        """Cancel the Job, best effort and once: a failing task may pass several ways out."""
-        if not self.cancel_on_kill or not self.job_id or self.job_id == self._cancelled:
-            return
-        self._cancelled = self.job_id
-        if not self.job_namespace:
-            self.job_namespace = self.namespace or self.hook.default_namespace()
-        self.log.info("Cancelling Hub Job %s: %s", self.job_id, why)
-        try:
-            self.hook.cancel_job(job_id=self.job_id, namespace=self.job_namespace)
-        except Exception as exc:  # best effort: the task is failing anyway, say why the Job may live on
-            from airflow_provider_hfhub.triggers.events import cancel_failed_text
-
-            self.log.error("%s", cancel_failed_text(self.job_id, self.job_namespace, exc))
-
-    def on_kill(self) -> None:
-        self._cancel("the task was killed")
 
 
 class HfRunUvJobOperator(HfRunJobOperator):
@@ -342,8 +249,8 @@ class HfRunUvJobOperator(HfRunJobOperator):
         return hook.run_uv_job(
             self.script, script_args=self.script_args, dependencies=self.dependencies, python=self.python,
             image=self.image, env=self._job_env(), secrets=self.secrets, flavor=self.flavor,
-            timeout=self.timeout, labels=labels, volumes=self.volumes, name=self.name, namespace=self.namespace,
-            unique_labels=unique_labels,
+            timeout=self._capped_timeout(self.timeout), labels=labels, volumes=self.volumes, name=self.name,
+            namespace=self.namespace, unique_labels=unique_labels, **self._run_options(),
         )  # fmt: skip
 
 

@@ -240,3 +240,84 @@ def execution_deadline(execution_timeout: timedelta | None, ti: Any) -> float | 
     started = getattr(ti, "start_date", None)
     start = started.timestamp() if started is not None else time.time()
     return start + execution_timeout.total_seconds()
+
+
+# Network names, as the official client documents them (hf_api.py::HfApi.run_job): "Lowercase
+# alphanumerics and dashes", at most 46 characters for a group and 34 for an alias.
+_NETWORK_GROUP = re.compile(r"^[a-z0-9-]{1,46}$")
+_NETWORK_ALIAS = re.compile(r"^[a-z0-9-]{1,34}$")
+_RESOURCE_GROUP_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+
+
+def check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def check_budget(max_cost_usd: object) -> float | None:
+    """A budget in USD: a positive number, or None for none."""
+    if max_cost_usd is None:
+        return None
+    if isinstance(max_cost_usd, bool) or not isinstance(max_cost_usd, (int, float)) or not max_cost_usd > 0:
+        raise ValueError(
+            f"max_cost_usd must be a positive number of US dollars (e.g. 2.5), got {max_cost_usd!r}"
+        )
+    if not math.isfinite(max_cost_usd):
+        raise ValueError(f"max_cost_usd must be finite, got {max_cost_usd!r}: leave it out for no budget")
+    return float(max_cost_usd)
+
+
+def _ports(name: str, ports: object) -> None:
+    if ports is None:
+        return
+    if isinstance(ports, (str, bytes)) or not isinstance(ports, Sequence):
+        raise ValueError(f"{name} must be a list of port numbers, e.g. [8000], got {ports!r}")
+    for port in ports:
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise ValueError(f"{name}: {port!r} is not a port number (an integer from 1 to 65535)")
+
+
+def check_run_options(
+    *,
+    attempts: object = None,
+    expose: object = None,
+    expose_public: object = None,
+    network_group: object = None,
+    network_aliases: object = None,
+    resource_group_id: object = None,
+) -> None:
+    """The official client's run options past the basics (``hf_api.py::HfApi.run_job``)."""
+    if attempts is not None and (isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1):
+        raise ValueError(
+            f"attempts must be a whole number of runs, at least 1 (the first run), got {attempts!r}"
+        )
+    _ports("expose", expose)
+    _ports("expose_public", expose_public)
+    if network_group is not None and (
+        not isinstance(network_group, str) or not _NETWORK_GROUP.match(network_group)
+    ):
+        raise ValueError(
+            f"network_group {network_group!r}: use lower-case letters, digits and dashes, at most 46 characters"
+        )
+    if network_aliases is not None:
+        if isinstance(network_aliases, str) or not isinstance(network_aliases, Sequence):
+            raise ValueError(
+                f"network_aliases must be a list of names, e.g. ['master'], got {network_aliases!r}"
+            )
+        if not network_group:
+            raise ValueError("network_aliases need a network_group: the aliases are names within that group")
+        for alias in network_aliases:
+            if not isinstance(alias, str) or not _NETWORK_ALIAS.match(alias):
+                raise ValueError(
+                    f"network alias {alias!r}: use lower-case letters, digits and dashes, at most 34 characters"
+                )
+        if len(set(network_aliases)) != len(network_aliases):
+            raise ValueError(f"network_aliases {list(network_aliases)!r} name an alias twice")
+    if resource_group_id is not None and (
+        not isinstance(resource_group_id, str) or not _RESOURCE_GROUP_ID.match(resource_group_id)
+    ):
+        raise ValueError(
+            f"resource_group_id {resource_group_id!r} must be the resource group's id, as its settings page "
+            "shows it (e.g. '66670e5163145ca562cb1988')"
+        )

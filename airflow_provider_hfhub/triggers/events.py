@@ -10,7 +10,10 @@ from airflow_provider_hfhub.hub.models import JobInfo, SpaceRuntime, format_date
 # success: target reached. failed: the remote work ended badly (ERROR, CANCELED, BUILD_ERROR...).
 # timeout: the execution deadline passed. scheduling_timeout / startup_timeout: stuck too long.
 # error: the Hub could not be asked (permanent HTTP error, retries exhausted).
-STATUSES = frozenset({"success", "failed", "timeout", "scheduling_timeout", "startup_timeout", "error"})
+# budget: the Job's running cost reached max_cost_usd; the watch cancelled it.
+STATUSES = frozenset(
+    {"success", "failed", "timeout", "scheduling_timeout", "startup_timeout", "error", "budget"}
+)
 LOG_TAIL_LINES = 20
 
 

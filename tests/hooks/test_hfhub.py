@@ -203,6 +203,7 @@ HOOK_SURFACE = {"get_conn", "get_config", "close", "test_connection", "job_url",
 # Hub calls that huggingface_hub 2.4's HfApi has no method for, and why they keep their names.
 NOT_IN_HFAPI = {
     "default_namespace": "where Jobs land when no namespace is given (HfApi keeps it private)",
+    "job_hardware": "one flavor's price from list_jobs_hardware, the list read once per client (hub/cost.py)",
     "duplicate_space": "huggingface_hub 1.x's name and arguments; 2.0 folded it into duplicate_repo",
     "request_space_storage": "huggingface_hub 1.x; removed in 2.0 for volumes, the Hub still serves it",
     "delete_space_storage": "huggingface_hub 1.x; removed in 2.0 for volumes, the Hub still serves it",
@@ -212,11 +213,9 @@ NOT_IN_HFAPI = {
 # the hook takes it or it is listed here.
 NOT_OFFERED = {
     "whoami": {"cache"},
-    "run_job": {"attempts", "expose", "expose_public", "ssh", "network_group", "network_aliases",
-                "resource_group_id"},
-    "run_uv_job": {"attempts", "expose", "expose_public", "ssh", "network_group", "network_aliases",
-                   "resource_group_id"},
-    "create_scheduled_job": {"attempts", "volumes", "expose", "expose_public", "resource_group_id"},
+    # An interactive shell into a Job's container: nothing a DAG task uses.
+    "run_job": {"ssh"},
+    "run_uv_job": {"ssh"},
     "list_jobs": {"timeout"},
     "list_scheduled_jobs": {"labels", "timeout"},
 }  # fmt: skip

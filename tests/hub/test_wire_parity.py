@@ -61,6 +61,39 @@ OPERATIONS = {
         timeout="5m",
         labels={"team": "ml"},
     ),
+    "run_job_options": op(
+        "run_job",
+        image="python:3.12",
+        command=["python", "serve.py"],
+        flavor="a10g-small",
+        attempts=3,
+        expose=[8000, 9000],
+        expose_public=[9000, 7000],
+        network_group="train",
+        network_aliases=["master"],
+        resource_group_id="66670e5163145ca562cb1988",
+    ),
+    "run_job_public_port_only": op(
+        "run_job", image="python:3.12", command=["serve"], expose_public=[8080], network_group="g"
+    ),
+    "run_uv_job_options": op(
+        "run_uv_job", "https://x.co/train.py", attempts=2, expose=[8000], resource_group_id="rg"
+    ),
+    "rerun_job": op("rerun_job", job_id=JOB),
+    "create_scheduled_job": op(
+        "create_scheduled_job",
+        image="python:3.12",
+        command=["python", "nightly.py"],
+        schedule="@daily",
+        flavor="t4-small",
+        timeout="2h",
+        attempts=2,
+        expose=[8000],
+        expose_public=[9000],
+        resource_group_id="rg",
+        labels={"team": "ml"},
+        name="nightly",
+    ),
     "run_uv_job": op("run_uv_job", "https://x.co/train.py", script_args=["--n", "1"], dependencies=["trl"]),
     "inspect_job": op("inspect_job", job_id=JOB),
     "list_jobs": op(

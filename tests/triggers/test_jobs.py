@@ -28,6 +28,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     fields = {
         "job_id", "namespace", "hfhub_conn_id", "poll_interval", "stream_logs", "scheduling_timeout",
         "execution_deadline", "target_stages", "deferred_at", "cancel_on_kill", "sealed_secrets",
+        "collect_metrics", "price_per_minute", "max_cost_usd",
     }  # fmt: skip
     secrets = [hub_connection.token, "wandb-secret-value"]
     assert_serializes_safely(trigger, "airflow_provider_hfhub.triggers.jobs.HfJobTrigger", fields, secrets)

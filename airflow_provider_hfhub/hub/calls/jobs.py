@@ -96,10 +96,17 @@ class JobSpec:
     volumes: Sequence[Volume] | None = None
     name: str | None = None
     attempts: int | None = None
+    expose: Sequence[int] | None = None
+    expose_public: Sequence[int] | None = None
+    network_group: str | None = None
+    network_aliases: Sequence[str] | None = None
+    resource_group_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.name is not None and self.labels is not None and "name" in self.labels:
             raise ValueError("`name` and the `name` key in `labels` cannot both be provided.")
+        if self.network_aliases and not self.network_group:
+            raise ValueError("`network_aliases` requires `network_group`.")
 
     def to_json(self) -> JsonDict:
         """The request body, key order and defaults as the official client's."""
@@ -124,6 +131,15 @@ class JobSpec:
             spec["labels"] = all_labels
         if self.volumes:
             spec["volumes"] = [volume.to_json() for volume in self.volumes]
+        if self.expose or self.expose_public:
+            spec["expose"] = expose_json(self.expose, self.expose_public)
+        if self.network_group:
+            network: JsonDict = {"group": self.network_group}
+            if self.network_aliases:
+                network["aliases"] = list(self.network_aliases)
+            spec["network"] = network
+        if self.resource_group_id:
+            spec["resourceGroupId"] = self.resource_group_id
         for prefix in SPACE_IMAGE_PREFIXES:
             if self.image.startswith(prefix):
                 spec["spaceId"] = self.image[len(prefix) :]
@@ -131,6 +147,13 @@ class JobSpec:
         else:
             spec["dockerImage"] = self.image
         return spec
+
+
+def expose_json(expose: Sequence[int] | None, expose_public: Sequence[int] | None) -> JsonDict:
+    """``{"ports", "portsPublic"}``: public ports are in both lists, the Hub wants ``portsPublic`` within
+    ``ports`` (``_jobs_api.py::_build_expose_payload``); order kept, duplicates dropped."""
+    public = list(dict.fromkeys(expose_public or []))
+    return {"ports": list(dict.fromkeys([*(expose or []), *public])), "portsPublic": public}
 
 
 INLINE_SCRIPT_PATH = "/tmp/hfhub_inline_script.py"
@@ -193,6 +216,13 @@ def list_jobs(
         ("label", f"{key}={value}") for key, value in (labels or {}).items()
     )
     return Call("GET", "/api/jobs/{namespace}", _jobs, params=params, namespace=namespace)
+
+
+def rerun_job(job_id: str, namespace: str | None) -> Call[JobInfo]:
+    """``POST .../duplicate``: a new Job with the same spec (``hf_api.py::HfApi.rerun_job``)."""
+    return Call(
+        "POST", f"/api/jobs/{{namespace}}/{job_id}/duplicate", _job, namespace=namespace, creates=True
+    )
 
 
 def cancel_job(job_id: str, namespace: str | None) -> Call[None]:

@@ -77,6 +77,7 @@ class FakeHub:
         stage_lag: float | None = None,
         endless_empty_stream: bool = False,
         hold: bool = False,
+        gpu_utilization: float | None = None,
     ) -> None:
         """Register a Job scenario; Jobs pick it with label ``fake-scenario=<name>``."""
         self._call(
@@ -92,6 +93,7 @@ class FakeHub:
                 "stage_lag": stage_lag,
                 "endless_empty_stream": endless_empty_stream,
                 "hold": hold,
+                "gpu_utilization": gpu_utilization,
             },
         )
 

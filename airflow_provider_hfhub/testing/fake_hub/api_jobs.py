@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .catalog import JOB_FLAVORS, hardware_list, is_gpu
+from .catalog import JOB_FLAVORS, gpus, hardware_list
 from .http import HttpError, check_jobs_namespace, error, json_object
 from .jobs import Job
 from .sse import data_event, follow_log, sse_response
@@ -234,21 +234,25 @@ async def metrics_stream(job: Job, store: Store) -> AsyncIterator[bytes]:
 
 
 def _sample(job: Job, tick: int, replica: str) -> dict[str, Any]:
-    flavor = job.spec.get("flavor", "cpu-basic")
-    gpus = {}
-    if is_gpu(flavor):
-        gpus[f"{replica}00"] = {
-            "utilization": 40 + tick % 50,
-            "memory_used_bytes": 2_000_000_000,
-            "memory_total_bytes": 22_836_000_000,
+    """One sample in the Hub's shape (docs/hub-api.md#job-metrics): a GPU entry per GPU of the flavor."""
+    count, memory_total = gpus(job.spec.get("flavor", "cpu-basic"))
+    fixed = job.scenario.gpu_utilization if job.scenario else None
+    utilization = fixed if fixed is not None else 40 + tick % 50
+    samples = {
+        f"{replica}{index:02d}": {
+            "utilization": utilization,
+            "memory_used_bytes": min(2_000_000_000 * (1 + tick % 3), memory_total),
+            "memory_total_bytes": memory_total,
         }
+        for index in range(count)
+    }
     return {
         "cpu_usage_pct": 10 + tick % 80,
         "cpu_millicores": 2000,
         "memory_used_bytes": 1_417_216 * (1 + tick % 4),
         "memory_total_bytes": 15_032_385_536,
-        "rx_bps": 0,
-        "tx_bps": 0,
-        "gpus": gpus,
+        "rx_bps": 1000 * (tick % 5),
+        "tx_bps": 500 * (tick % 3),
+        "gpus": samples,
         "replica": replica,
     }

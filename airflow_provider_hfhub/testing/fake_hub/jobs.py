@@ -32,6 +32,8 @@ class JobScenario:
     stage_lag: float | None = None
     endless_empty_stream: bool = False
     hold: bool = False
+    # Every GPU's utilization in the metrics stream (None: a busy pattern), e.g. 2 for an idle GPU.
+    gpu_utilization: float | None = None
 
 
 @dataclass
