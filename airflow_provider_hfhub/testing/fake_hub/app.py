@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api_admin, api_jobs, api_spaces
+from . import api_admin, api_jobs, api_repos, api_spaces
 from .faults import Fault, pick, stream_send
 from .http import HttpError, error, handle_http_error
 from .state import Settings
@@ -212,7 +212,13 @@ async def _send_fault(send: Send, fault: Fault, request_id: str) -> None:
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
     """Build the fake Hub app; ``app.state.store`` holds all of its state."""
     store = store or Store(settings)
-    routes = [*api_admin.routes(store), *api_jobs.routes(store), *api_spaces.routes(store)]
+    # Repo routes last: ``/api/{kind}/{ns}/{name}`` would also match ``/api/jobs/{ns}/{id}``.
+    routes = [
+        *api_admin.routes(store),
+        *api_jobs.routes(store),
+        *api_spaces.routes(store),
+        *api_repos.routes(store),
+    ]
     app = Starlette(routes=routes, exception_handlers={HttpError: handle_http_error})
     app.state.store = store
     app.add_middleware(OpenStreams, store=store)  # inside HubMiddleware: sees what the client gets

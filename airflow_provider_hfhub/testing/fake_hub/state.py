@@ -49,6 +49,9 @@ class Settings:
     keepalive_interval: float = 15.0
     metrics_interval: float = 1.0
     page_size: int = 50
+    # Each Space's own host: "loopback" (a port of its own, space_hosts.py) or a template such as
+    # "https://{subdomain}.hf.space".
+    space_hosts: str = "loopback"
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply known keys from ``values``; reject unknown ones so typos are loud."""
