@@ -19,6 +19,8 @@ from airflow_provider_hfhub.hub.models import (
     JobInfo,
     JsonDict,
     LogLine,
+    RepoCommit,
+    RepoInfo,
     ScheduledJobInfo,
     SpaceRuntime,
     Volume,
@@ -281,3 +283,19 @@ class HubClient:
 
     def list_spaces_hardware(self) -> list[HardwareInfo]:
         return self._transport.send(calls.list_spaces_hardware())
+
+    # --- repos ---------------------------------------------------------------------------------
+
+    def repo_info(
+        self, repo_id: str, *, repo_type: str = "model", revision: str | None = None
+    ) -> RepoInfo:
+        return self._transport.send(calls.repo_info(repo_id, repo_type, revision))
+
+    def space_info(self, repo_id: str, *, revision: str | None = None) -> RepoInfo:
+        return self._transport.send(calls.repo_info(repo_id, "space", revision))
+
+    def list_repo_commits(
+        self, repo_id: str, *, repo_type: str = "model", revision: str = "main"
+    ) -> list[RepoCommit]:
+        """The latest commits, newest first (the first page only: ``HfApi`` reads them all)."""
+        return self._transport.send(calls.list_repo_commits(repo_id, repo_type, revision))
