@@ -65,7 +65,9 @@ def test_build_error_fails_with_the_hubs_message_and_build_tail(hub_connection: 
     assert "Step 2/2 : RUN pip install gradio" in str(failed.value)
 
 
-def test_retry_after_a_kill_mid_build_pushes_nothing_and_reattaches(hub_connection: FakeHub, app: Path) -> None:
+def test_retry_after_a_kill_mid_build_pushes_nothing_and_reattaches(
+    hub_connection: FakeHub, app: Path
+) -> None:
     hub_connection.add_space(SPACE, build_lines=BUILD, run_lines=RUN, build_seconds=1.0)
     first = TaskInstance(task_id="deploy")
     with pytest.raises(TaskDeferred):  # the worker dies here: its trigger never runs
@@ -79,12 +81,14 @@ def test_retry_after_a_kill_mid_build_pushes_nothing_and_reattaches(hub_connecti
     assert hub_connection.space_state(SPACE)["sha"] == first.xcoms["commit_id"]
 
 
-def test_empty_diff_makes_no_commit_and_waits_for_the_running_build(hub_connection: FakeHub, app: Path) -> None:
+def test_empty_diff_makes_no_commit_and_waits_for_the_running_build(
+    hub_connection: FakeHub, app: Path
+) -> None:
     hub_connection.add_space(SPACE)
     first = TaskInstance(task_id="deploy")
-    run_task(deploy(app, "sync"), context_for(first))
+    run_task(deploy(app, "sync", stream_logs=False), context_for(first))
     again = TaskInstance(task_id="deploy")
-    assert run_task(deploy(app, "sync"), context_for(again))["stage"] == "RUNNING"
+    assert run_task(deploy(app, "sync", stream_logs=False), context_for(again))["stage"] == "RUNNING"
     assert len(commits(hub_connection)) == 1
     assert again.xcoms["commit_id"] == first.xcoms["commit_id"]
 
@@ -92,7 +96,7 @@ def test_empty_diff_makes_no_commit_and_waits_for_the_running_build(hub_connecti
 def test_without_a_runtime_sha_the_stage_rule_decides(hub_connection: FakeHub, app: Path) -> None:
     hub_connection.add_space(SPACE, runtime_sha=False, build_seconds=0.3)
     ti = TaskInstance(task_id="deploy")
-    assert run_task(deploy(app), context_for(ti))["stage"] == "RUNNING"
+    assert run_task(deploy(app, stream_logs=False), context_for(ti))["stage"] == "RUNNING"
     assert hub_connection.space_state(SPACE)["sha"] == ti.xcoms["commit_id"]
 
 
