@@ -287,15 +287,16 @@ class AsyncHubClient:
     # --- repos ---------------------------------------------------------------------------------
 
     async def repo_info(
-        self, repo_id: str, *, repo_type: str = "model", revision: str | None = None
+        self, repo_id: str, *, revision: str | None = None, repo_type: str | None = None
     ) -> RepoInfo:
-        return await self._transport.send(calls.repo_info(repo_id, repo_type, revision))
+        return await self._transport.send(calls.repo_info(repo_id, repo_type or "model", revision))
 
     async def space_info(self, repo_id: str, *, revision: str | None = None) -> RepoInfo:
         return await self._transport.send(calls.repo_info(repo_id, "space", revision))
 
     async def list_repo_commits(
-        self, repo_id: str, *, repo_type: str = "model", revision: str = "main"
+        self, repo_id: str, *, repo_type: str | None = None, revision: str | None = None
     ) -> list[RepoCommit]:
         """The latest commits, newest first (the first page only: ``HfApi`` reads them all)."""
-        return await self._transport.send(calls.list_repo_commits(repo_id, repo_type, revision))
+        call = calls.list_repo_commits(repo_id, repo_type or "model", revision or "main")
+        return await self._transport.send(call)
