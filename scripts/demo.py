@@ -5,14 +5,18 @@ it and runs ``airflow dags test`` (triggers run inline: the Job's and the Space'
 they stream):
 
 1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points.
-2. ``space_gated_deploy``: train -> gate -> Space variables/secrets -> hardware -> restart -> smoke.
-3. the same deploy with the Space's build told to fail: it must fail at ``restart`` with the Hub's error.
+2. ``space_gated_deploy``: train -> gate -> deploy (push ``space_app/``, wait for that build) -> smoke
+   (the Space's own host, a loopback stand-in).
+3. the same deploy to a Space whose build is told to fail: it must fail at ``deploy`` with the Hub's error.
+4. ``hfhub_model_asset``: a commit on the model repo fires ``HfRepoCommitTrigger``; the DAG then runs
+   for that commit (evaluate -> deploy -> smoke).
 
 Everything it starts it stops, by process id.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -34,8 +38,10 @@ SPACE_SCENARIO = {
     ],
     "run_lines": ["Loading model", "Running on local URL:  http://0.0.0.0:7860"],
     "build_seconds": 1.0,
+    "app_body": "<gradio-app>demo</gradio-app>",
 }
-DEPLOY_CONF = json.dumps({"space_repo_id": SPACE, "smoke_url": "{endpoint}/api/spaces/{repo_id}/runtime"})
+# hfhub_model_asset's repos (dags_examples/hfhub_model_asset.py), made in the fake Hub's org my-org.
+ASSET_MODEL, ASSET_SPACE = "my-org/my-model", "my-org/my-model-demo"
 
 
 def run(cmd: list[str], env: dict[str, str], quiet: bool = False) -> None:
@@ -108,6 +114,52 @@ def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
     return str(runs[0]["state"]) if runs else "missing"
 
 
+def deploy_demos(airflow: str, env: dict[str, str], fake: FakeHub) -> None:
+    """The gated deploy, green then with a failing build, and the asset-driven DAG for one commit."""
+    fake.add_space(SPACE, **SPACE_SCENARIO)
+    dags_test(airflow, env, "space_gated_deploy", "-c", json.dumps({"space_repo_id": SPACE}))
+    expect(last_run_state(airflow, "space_gated_deploy", env), "success")
+    print(f"Space {SPACE} runs commit {fake.space_state(SPACE)['sha']}; its host answered the smoke check")
+
+    broken = f"{SPACE}-broken"
+    error = "ERROR: No matching distribution found for torch==9.9"
+    fake.add_space(broken, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=error)
+    dags_test(airflow, env, "space_gated_deploy", "-c", json.dumps({"space_repo_id": broken}))
+    expect(last_run_state(airflow, "space_gated_deploy", env), "failed")
+    expect(task_state(airflow, env, "space_gated_deploy", "deploy"), "failed")
+    print("The deploy failed at `deploy` with the Hub's error, as it should.", flush=True)
+
+    from huggingface_hub import HfApi
+
+    fake.configure(orgs=["fake-org", "my-org"])
+    api = HfApi(endpoint=fake.url, token=fake.token)
+    api.create_repo(ASSET_MODEL)
+    fake.add_space(ASSET_SPACE, **SPACE_SCENARIO)
+    os.environ["AIRFLOW_CONN_HFHUB_DEFAULT"] = env["AIRFLOW_CONN_HFHUB_DEFAULT"]  # for the trigger here
+    event = asyncio.run(_first_commit_event(fake, api))
+    print(f"HfRepoCommitTrigger fired: {event}", flush=True)
+    dags_test(airflow, env, "hfhub_model_asset", "-c", json.dumps({"commit": event["commit_id"]}))
+    expect(last_run_state(airflow, "hfhub_model_asset", env), "success")
+
+
+async def _first_commit_event(fake: FakeHub, api: object) -> dict[str, object]:
+    """Run the model repo's watcher trigger, push a commit once it follows the repo, take its event."""
+    from airflow_provider_hfhub.triggers.repos import HfRepoCommitTrigger
+
+    events = HfRepoCommitTrigger(repo_id=ASSET_MODEL, poll_interval=0.5).run()
+    first = asyncio.ensure_future(events.__anext__())
+    while not [r for r in fake.requests() if "/commits/" in r["path"]]:
+        await asyncio.sleep(0.1)  # until the trigger has read the head it starts from
+    push = api.upload_file  # type: ignore[attr-defined]
+    await asyncio.to_thread(
+        push, path_or_fileobj=b"weights v2", path_in_repo="model.bin", repo_id=ASSET_MODEL,
+        commit_message="Fine-tune on the new data",
+    )  # fmt: skip
+    event = await asyncio.wait_for(first, 30)
+    await events.aclose()
+    return dict(event.payload)
+
+
 def main() -> int:
     shutil.rmtree(HOME, ignore_errors=True)
     HOME.mkdir(parents=True)
@@ -134,16 +186,7 @@ def main() -> int:
                 f"Job {job['id']} ended {job['stage']}; its link points to {url}/jobs/fake-user/{job['id']}"
             )
 
-        fake.add_space(SPACE, **SPACE_SCENARIO)
-        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
-        expect(last_run_state(airflow, "space_gated_deploy", env), "success")
-
-        error = "ERROR: No matching distribution found for torch==9.9"
-        fake.add_space(SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=error)
-        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
-        expect(last_run_state(airflow, "space_gated_deploy", env), "failed")
-        expect(task_state(airflow, env, "space_gated_deploy", "restart"), "failed")
-        print("The deploy failed at `restart` with the Hub's error, as it should.", flush=True)
+        deploy_demos(airflow, env, fake)
         return 0
     finally:
         hub.send_signal(signal.SIGTERM)
