@@ -41,7 +41,7 @@ def test_deploy_pushes_and_waits_for_the_new_build(
     hub_connection: FakeHub, app: Path, path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The old build keeps serving (RUNNING_BUILDING) while the new one builds.
-    hub_connection.add_space(SPACE, build_lines=BUILD, run_lines=RUN, build_seconds=0.3)
+    hub_connection.add_space(SPACE, build_lines=BUILD, run_lines=RUN, build_seconds=1.0)
     old = hub_connection.space_state(SPACE)["sha"]
     ti = TaskInstance(task_id="deploy")
     result = run_task(deploy(app, path), context_for(ti))
@@ -54,6 +54,15 @@ def test_deploy_pushes_and_waits_for_the_new_build(
     out = capsys.readouterr().out
     assert_streamed_once(out, BUILD + RUN)
     assert "RUNNING_BUILDING" in out
+
+
+def test_the_old_build_still_reported_running_is_not_the_new_one(hub_connection: FakeHub, app: Path) -> None:
+    # Right after the push the Hub still reports RUNNING, with the old build's sha, for a moment.
+    hub_connection.add_space(SPACE, stale_running_seconds=2.0, build_seconds=0.5)
+    ti = TaskInstance(task_id="deploy")
+    run_task(deploy(app, "sync", stream_logs=False), context_for(ti))
+    state = hub_connection.space_state(SPACE)  # read as the task ends: its new build must run
+    assert (state["reported_stage"], state["sha"]) == ("RUNNING", ti.xcoms["commit_id"])
 
 
 def test_build_error_fails_with_the_hubs_message_and_build_tail(hub_connection: FakeHub, app: Path) -> None:
@@ -94,10 +103,12 @@ def test_empty_diff_makes_no_commit_and_waits_for_the_running_build(
 
 
 def test_without_a_runtime_sha_the_stage_rule_decides(hub_connection: FakeHub, app: Path) -> None:
-    hub_connection.add_space(SPACE, runtime_sha=False, build_seconds=0.3)
+    # No sha to compare: the RUNNING reported right after the push must be seen to end first.
+    hub_connection.add_space(SPACE, runtime_sha=False, stale_running_seconds=4.0, build_seconds=2.5)
     ti = TaskInstance(task_id="deploy")
     assert run_task(deploy(app, stream_logs=False), context_for(ti))["stage"] == "RUNNING"
-    assert hub_connection.space_state(SPACE)["sha"] == ti.xcoms["commit_id"]
+    state = hub_connection.space_state(SPACE)
+    assert "sha" not in state["runtime"] and state["sha"] == ti.xcoms["commit_id"]
 
 
 def test_bad_arguments_and_missing_extra_fail_before_any_hub_call(

@@ -157,7 +157,7 @@ class Space:
         self.build_log, self.run_log = LogBuffer(), LogBuffer()
         self.error_message = None
         self.stage = "BUILDING"
-        if was_running and not self.serving_old and self.scenario.stale_running_seconds > 0:
+        if was_running and self.scenario.stale_running_seconds > 0:
             self.stale_until = now() + self.scenario.stale_running_seconds
         self.restarts.append(
             {"at": iso(now()), "factory": factory, "reason": reason, "build_id": self.build_id, "sha": sha}
