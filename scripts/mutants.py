@@ -307,6 +307,55 @@ MUTANTS = [
         "        if try_number < 1:",
         ("tests/operators/test_spaces.py", "-k", "first_try"),
     ),
+    Mutant(
+        "a push's old build, still RUNNING, counts as the new one",
+        f"{PKG}/triggers/space_watch.py",
+        "            if stage is SpaceStage.RUNNING and self.old_build:",
+        "            if stage is SpaceStage.RUNNING and False:",
+        ("tests/operators/test_space_deploy.py", "-k", "old_build"),
+    ),
+    Mutant(
+        "without a runtime sha, a push's first RUNNING counts",
+        f"{PKG}/triggers/space_watch.py",
+        "            if stage is SpaceStage.RUNNING and not (watch.commit and runtime.sha) and not self.left_running:",
+        "            if False:",
+        ("tests/operators/test_space_deploy.py", "-k", "runtime_sha"),
+    ),
+    Mutant(
+        "the smoke check's token goes to any origin",
+        f"{PKG}/operators/space_smoke.py",
+        "        if self.token and origin(request.url) == self.origin:",
+        "        if self.token:",
+        ("tests/operators/test_spaces_dag.py", "-k", "smoke_token"),
+    ),
+    Mutant(
+        "a public Space's smoke check gets the token",
+        f"{PKG}/operators/space_smoke.py",
+        "        token = self.hook.get_config().token if info.private else None",
+        "        token = self.hook.get_config().token",
+        ("tests/operators/test_space_smoke.py",),
+    ),
+    Mutant(
+        "the commit trigger does not record the last commit it fired for",
+        f"{PKG}/triggers/repos.py",
+        "                    await self._save(last)  # right after the event is handed over, not before",
+        "                    pass",
+        ("tests/triggers/test_repos.py",),
+    ),
+    Mutant(
+        "a malformed hf:// URI is accepted",
+        f"{PKG}/assets/__init__.py",
+        "    _check(parts)\n",
+        "    pass\n",
+        ("tests/assets",),
+    ),
+    Mutant(
+        "the fake Hub's preupload gives no oid (every push is a commit)",
+        f"{PKG}/testing/fake_hub/api_repos.py",
+        '                entry["oid"] = git_blob_oid(known)',
+        "                pass",
+        ("tests/operators/test_space_deploy.py", "-k", "retry or empty"),
+    ),
 ]
 
 
