@@ -33,8 +33,9 @@ class SpaceWatch:
     """What to wait for; the field names are ``HfSpaceTrigger``'s arguments.
 
     The rule for "this RUNNING is the new run" rests only on what the Hub's runtime object has
-    (``stage``, ``hardware.current`` / ``requested``; it has no build id or ``sha``:
-    docs/hub-api.md#space-runtime). Nothing time-based ever turns a RUNNING into success.
+    (``stage``, ``hardware.current`` / ``requested``, and ``sha``, the commit built, when sent; it
+    has no build id: docs/hub-api.md#space-runtime, #space-deploys). Nothing time-based ever turns a
+    RUNNING into success.
 
     :param target_stages: stages that end the wait well (``RUNNING`` for the operators).
     :param hardware: with RUNNING, also wait until ``hardware.current`` is this one. The Hub switches

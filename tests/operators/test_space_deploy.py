@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -79,8 +80,10 @@ def test_retry_after_a_kill_mid_build_pushes_nothing_and_reattaches(
 ) -> None:
     hub_connection.add_space(SPACE, build_lines=BUILD, run_lines=RUN, build_seconds=1.0)
     first = TaskInstance(task_id="deploy")
-    with pytest.raises(TaskDeferred):  # the worker dies here: its trigger never runs
+    with pytest.raises(TaskDeferred) as deferred:  # the worker dies here: its trigger never runs
         deploy(app).execute(context_for(first))
+    kwargs = deferred.value.trigger.serialize()[1]
+    assert kwargs["commit"] == first.xcoms["commit_id"] and hub_connection.token not in json.dumps(kwargs)
     assert hub_connection.space_state(SPACE)["reported_stage"] == "RUNNING_BUILDING"
     second = TaskInstance(task_id="deploy", try_number=2)
     result = run_task(deploy(app), context_for(second))
