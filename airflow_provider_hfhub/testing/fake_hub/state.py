@@ -49,6 +49,9 @@ class Settings:
     keepalive_interval: float = 15.0
     metrics_interval: float = 1.0
     page_size: int = 50
+    # The "api" bucket's requests per window (None: no budget, no RateLimit headers); fake_hub/ratelimit.py.
+    rate_limit_quota: int | None = None
+    rate_limit_window: float = 300.0
     # Each Space's own host: "loopback" (a port of its own, space_hosts.py) or a template such as
     # "https://{subdomain}.hf.space".
     space_hosts: str = "loopback"

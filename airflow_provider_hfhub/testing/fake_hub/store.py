@@ -9,6 +9,7 @@ from typing import Any
 
 from .faults import Fault
 from .jobs import Job, JobScenario, kill_process, new_job, run_job, scenario_name
+from .ratelimit import RateWindow
 from .repos import Repo
 from .space_hosts import SpaceHosts
 from .spaces import Space
@@ -37,6 +38,7 @@ class Store:
         self.default_scenario: str | None = None
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
+        self.rate_window = RateWindow()
 
     # -- lifecycle -------------------------------------------------------------------------
 
