@@ -49,7 +49,16 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_hfhub.triggers.jobs",
                     "airflow_provider_hfhub.triggers.spaces",
+                    "airflow_provider_hfhub.triggers.repos",
                 ],
+            }
+        ],
+        # Hub repos as Assets: hf://models/<org>/<name>, hf://datasets/..., hf://spaces/...
+        "asset-uris": [
+            {
+                "schemes": ["hf"],
+                "handler": "airflow_provider_hfhub.assets.sanitize_uri",
+                "factory": "airflow_provider_hfhub.assets.create_asset",
             }
         ],
         # Airflow's providers manager reads "name" and "class-name" (the schema's "path" is not read).

@@ -40,8 +40,11 @@ SPACE_SCENARIO = {
     ],
     "run_lines": ["Loading model", "Running on local URL:  http://0.0.0.0:7860"],
     "build_seconds": 1.0,
+    "app_body": "<gradio-app>demo</gradio-app>",  # what the Space's own (loopback) host answers
 }
-DEPLOY_CONF = json.dumps({"space_repo_id": SPACE, "smoke_url": "{endpoint}/api/spaces/{repo_id}/runtime"})
+BROKEN_SPACE = f"{SPACE}-broken"
+# hfhub_model_asset's repos (dags_examples/hfhub_model_asset.py), made in the fake Hub's org my-org.
+ASSET_MODEL, ASSET_SPACE = "my-org/my-model", "my-org/my-model-demo"
 BUILD_ERROR = "ERROR: No matching distribution found for torch==9.9"
 
 # One structlog record as Airflow prints it: "<time> [<level>] <message> [<logger>] key=value ...",
@@ -175,24 +178,66 @@ def usage_and_cost(dag_id: str, task_id: str) -> str:
 
 def gated_deploy(demo: Demo) -> None:
     demo.hub.add_space(SPACE, **SPACE_SCENARIO)
-    state, shown = demo.dags_test("space_gated_deploy", "-c", DEPLOY_CONF)
+    state, shown = demo.dags_test("space_gated_deploy", "-c", json.dumps({"space_repo_id": SPACE}))
     demo.check(state == "success", f"space_gated_deploy ended {state} (expected success)")
     demo.check(
         "Running on local URL:  http://0.0.0.0:7860" in shown, "the Space's build and run lines streamed"
     )
+    sha = demo.hub.space_state(SPACE)["sha"]
+    demo.check(f"commit {sha}" in shown, f"the Space runs the pushed commit {sha}")
+    asked = [r for r in demo.hub.space_requests() if r["space"] == SPACE]
+    demo.check(bool(asked), "the smoke check reached the Space's own host, not the Hub")
 
 
 def failing_deploy(demo: Demo) -> None:
     demo.planned_failure(
         f"the fake Hub fails the Space's build with {BUILD_ERROR!r}.",
-        "The run must fail at `restart` with that error; the errors below are that failure.",
+        "The run must fail at `deploy` with that error; the errors below are that failure.",
     )
-    demo.hub.add_space(SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=BUILD_ERROR)
-    state, shown = demo.dags_test("space_gated_deploy", "-c", DEPLOY_CONF)
-    restart = task_state(demo.airflow, demo.env, "space_gated_deploy", "restart")
+    demo.hub.add_space(BROKEN_SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=BUILD_ERROR)
+    state, shown = demo.dags_test("space_gated_deploy", "-c", json.dumps({"space_repo_id": BROKEN_SPACE}))
+    deploy = task_state(demo.airflow, demo.env, "space_gated_deploy", "deploy")
     demo.check(state == "failed", f"space_gated_deploy ended {state} (expected failed, as planned)")
-    demo.check(restart == "failed", f"`restart` ended {restart} (expected failed, as planned)")
+    demo.check(deploy == "failed", f"`deploy` ended {deploy} (expected failed, as planned)")
     demo.check(BUILD_ERROR in shown, "the task log gives the Hub's build error")
+
+
+def asset_driven_deploy(demo: Demo) -> None:
+    """A commit on the model fires its watcher trigger; the asset-scheduled DAG runs for it."""
+    import asyncio
+
+    from huggingface_hub import HfApi
+
+    demo.hub.configure(orgs=["fake-org", "my-org"])
+    api = HfApi(endpoint=demo.hub.url, token=demo.hub.token)
+    api.create_repo(ASSET_MODEL)
+    demo.hub.add_space(ASSET_SPACE, **SPACE_SCENARIO)
+    os.environ["AIRFLOW_CONN_HFHUB_DEFAULT"] = demo.env["AIRFLOW_CONN_HFHUB_DEFAULT"]  # the trigger here
+    event = asyncio.run(_first_commit_event(demo.hub, api))
+    demo.say(f"HfRepoCommitTrigger fired for {event['uri']}: {event['commit_id']} {event['title']!r}")
+    state, shown = demo.dags_test("hfhub_model_asset", "-c", json.dumps({"commit": event["commit_id"]}))
+    demo.check(state == "success", f"hfhub_model_asset ended {state} (expected success)")
+    demo.check(f"at {event['commit_id']}" in shown, "the evaluation Job got the new commit")
+
+
+async def _first_commit_event(hub: FakeHub, api: object) -> dict[str, object]:
+    """Run the model's watcher trigger, push a commit once it follows the repo, take its event."""
+    import asyncio
+
+    from airflow_provider_hfhub.triggers.repos import HfRepoCommitTrigger
+
+    events = HfRepoCommitTrigger(repo_id=ASSET_MODEL, poll_interval=0.5).run()
+    first = asyncio.ensure_future(events.__anext__())
+    while not [r for r in hub.requests() if "/commits/" in r["path"]]:
+        await asyncio.sleep(0.1)  # until the trigger has read the head it starts from
+    push = api.upload_file  # type: ignore[attr-defined]
+    await asyncio.to_thread(
+        push, path_or_fileobj=b"weights v2", path_in_repo="model.bin", repo_id=ASSET_MODEL,
+        commit_message="Fine-tune on the new data",
+    )  # fmt: skip
+    event = await asyncio.wait_for(first, 30)
+    await events.aclose()
+    return dict(event.payload)
 
 
 def taskflow_function_in_a_job(demo: Demo) -> None:
@@ -205,9 +250,10 @@ def taskflow_function_in_a_job(demo: Demo) -> None:
 
 STEPS = [
     Step("A Job with its log live in the task log", job_with_live_logs),
-    Step("A gated Space deploy: train, gate, configure, restart, smoke", gated_deploy),
+    Step("A gated Space deploy: train, gate, push and wait for that build, smoke", gated_deploy),
     Step("The same deploy with a failing build (planned failure)", failing_deploy),
     Step("A TaskFlow function run as a Job, its result in XCom", taskflow_function_in_a_job),
+    Step("A new commit on a model repo (an Asset) evaluates it and deploys the Space", asset_driven_deploy),
 ]
 
 

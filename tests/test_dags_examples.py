@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 try:
     from airflow.dag_processing.dagbag import DagBag
 except ImportError:  # Airflow 3.1
@@ -12,12 +14,26 @@ except ImportError:  # Airflow 3.1
 EXAMPLES = Path(__file__).resolve().parents[1] / "dags_examples"
 
 
-def test_every_example_dag_imports_without_errors() -> None:
-    bag = DagBag(dag_folder=str(EXAMPLES))
+@pytest.fixture(scope="module")
+def bag() -> DagBag:
+    return DagBag(dag_folder=str(EXAMPLES))
+
+
+def test_every_example_dag_imports_without_errors(bag: DagBag) -> None:
     assert bag.import_errors == {}
-    assert {"hfhub_job_logs", "hfhub_uv_script", "hfhub_gpu_job", "hfhub_taskflow"} <= set(bag.dag_ids)
+    assert {"hfhub_job_logs", "hfhub_uv_script", "hfhub_gpu_job", "hfhub_taskflow", "space_gated_deploy",
+            "space_settings_restart", "hfhub_model_asset"} <= set(bag.dag_ids)  # fmt: skip
     train = bag.dags["hfhub_job_logs"].get_task("train")
     assert train.deferrable and [link.name for link in train.operator_extra_links] == ["Hugging Face Job"]
+
+
+def test_gated_deploy_params_are_plain_values_the_trigger_form_keeps(bag: DagBag) -> None:
+    """The UI form edits a string param as one field: the training script stays one argument."""
+    dag = bag.dags["space_gated_deploy"]
+    params = dag.params.dump()
+    assert all(isinstance(value, (str, int, float)) for value in params.values())
+    assert dag.get_task("train").command == ["python", "-c", "{{ params.train_script }}"]
+    assert [t.task_id for t in dag.get_task("deploy").downstream_list] == ["smoke"]
 
 
 def test_taskflow_example_runs_its_function_in_a_job() -> None:
@@ -27,11 +43,11 @@ def test_taskflow_example_runs_its_function_in_a_job() -> None:
     assert evaluate.downstream_task_ids == {"gate"}
 
 
-def test_no_example_dag_runs_by_itself_and_the_example_tests_are_no_dags() -> None:
+def test_no_example_dag_runs_by_itself_and_the_example_tests_are_no_dags(bag: DagBag) -> None:
     """Unpausing an install starts nothing: each example has no schedule (they start paid Hub work)."""
-    bag = DagBag(dag_folder=str(EXAMPLES))
     # dags_examples/tests/ holds tests, not DAGs (.airflowignore): its conftest would set AIRFLOW_HOME.
     assert [name for name in bag.file_last_changed if "/tests/" in name] == []
-    assert (
-        bag.dags and {dag_id for dag_id, dag in bag.dags.items() if dag.timetable.can_be_scheduled} == set()
-    )
+    # hfhub_model_asset runs on a new commit to the model repo it names (its AssetWatcher), never by
+    # the clock: a repo of the user's own, once they name one.
+    scheduled = {dag_id for dag_id, dag in bag.dags.items() if dag.timetable.can_be_scheduled}
+    assert bag.dags and scheduled <= {"hfhub_model_asset"}

@@ -294,6 +294,9 @@ class HfHubHook(BaseHook):
     duplicate_space = _sync(HubClient.duplicate_space)
     fetch_space_logs = _sync(HubClient.fetch_space_logs)
     list_spaces_hardware = _sync(HubClient.list_spaces_hardware)
+    repo_info = _sync(HubClient.repo_info)
+    space_info = _sync(HubClient.space_info)
+    list_repo_commits = _sync(HubClient.list_repo_commits)
 
     # Async twins (triggers).
     awhoami = _async(AsyncHubClient.whoami)
@@ -305,6 +308,7 @@ class HfHubHook(BaseHook):
     afetch_job_metrics = _async_stream(AsyncHubClient.fetch_job_metrics)
     aget_space_runtime = _async(AsyncHubClient.get_space_runtime)
     afetch_space_logs = _async_stream(AsyncHubClient.fetch_space_logs)
+    alist_repo_commits = _async(AsyncHubClient.list_repo_commits)
 
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {

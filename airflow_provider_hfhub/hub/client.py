@@ -19,6 +19,8 @@ from airflow_provider_hfhub.hub.models import (
     JobInfo,
     JsonDict,
     LogLine,
+    RepoCommit,
+    RepoInfo,
     ScheduledJobInfo,
     SpaceRuntime,
     Volume,
@@ -329,3 +331,20 @@ class HubClient:
 
     def list_spaces_hardware(self) -> list[HardwareInfo]:
         return self._transport.send(calls.list_spaces_hardware())
+
+    # --- repos ---------------------------------------------------------------------------------
+
+    def repo_info(
+        self, repo_id: str, *, revision: str | None = None, repo_type: str | None = None
+    ) -> RepoInfo:
+        return self._transport.send(calls.repo_info(repo_id, repo_type or "model", revision))
+
+    def space_info(self, repo_id: str, *, revision: str | None = None) -> RepoInfo:
+        return self._transport.send(calls.repo_info(repo_id, "space", revision))
+
+    def list_repo_commits(
+        self, repo_id: str, *, repo_type: str | None = None, revision: str | None = None
+    ) -> list[RepoCommit]:
+        """The latest commits, newest first (the first page only: ``HfApi`` reads them all)."""
+        call = calls.list_repo_commits(repo_id, repo_type or "model", revision or "main")
+        return self._transport.send(call)

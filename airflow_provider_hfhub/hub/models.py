@@ -199,6 +199,8 @@ class SpaceRuntime:
     storage: str | None = None
     error_message: str | None = None
     volumes: list[Volume] | None = None
+    # The commit the current run was built from, when the Hub says (docs/hub-api.md#space-deploys).
+    sha: str | None = None
     raw: JsonDict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
@@ -212,7 +214,51 @@ class SpaceRuntime:
             storage=data.get("storage"),
             error_message=data.get("errorMessage"),
             volumes=_volumes(data.get("volumes")),
+            sha=data.get("sha"),
             raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """A repo's info at a revision: its commit ``sha``; for a Space, its own ``host`` and runtime."""
+
+    id: str
+    sha: str | None = None
+    private: bool = False
+    host: str | None = None
+    runtime: SpaceRuntime | None = None
+    raw: JsonDict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: JsonDict) -> RepoInfo:
+        runtime = data.get("runtime")
+        return cls(
+            id=str(_require(data, "id", "repo info")),
+            sha=data.get("sha"),
+            private=bool(data.get("private")),
+            host=data.get("host"),
+            runtime=SpaceRuntime.from_json(runtime) if isinstance(runtime, dict) else None,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class RepoCommit:
+    """One commit of a repo's history (``GitCommitInfo`` in the official client)."""
+
+    commit_id: str
+    title: str = ""
+    message: str = ""
+    created_at: str | None = None
+
+    @classmethod
+    def from_json(cls, data: JsonDict) -> RepoCommit:
+        return cls(
+            commit_id=str(_require(data, "id", "commit")),
+            title=str(data.get("title") or ""),
+            message=str(data.get("message") or ""),
+            created_at=data.get("date"),
         )
 
 

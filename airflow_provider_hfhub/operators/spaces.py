@@ -18,12 +18,14 @@ from airflow_provider_hfhub.operators.space_base import (
     _check_keys,
     _WaitingSpaceOperator,
 )
+from airflow_provider_hfhub.operators.space_deploy import HfDeploySpaceOperator
 from airflow_provider_hfhub.operators.space_settings import (
     HfPauseSpaceOperator,
     HfSetSpaceSleepTimeOperator,
     HfSpaceSecretsOperator,
     HfSpaceVariablesOperator,
 )
+from airflow_provider_hfhub.operators.space_smoke import HfSpaceSmokeTestOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -34,12 +36,14 @@ _DUPLICATE_KEY = "hfhub_duplicate"
 _NO_STORE = object()  # before Airflow 3.3: no task state store to ask
 
 __all__ = [
+    "HfDeploySpaceOperator",
     "HfDuplicateSpaceOperator",
     "HfPauseSpaceOperator",
     "HfRequestSpaceHardwareOperator",
     "HfRestartSpaceOperator",
     "HfSetSpaceSleepTimeOperator",
     "HfSpaceSecretsOperator",
+    "HfSpaceSmokeTestOperator",
     "HfSpaceVariablesOperator",
     "SpaceError",
 ]

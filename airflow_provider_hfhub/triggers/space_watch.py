@@ -34,8 +34,9 @@ class SpaceWatch:
     """What to wait for; the field names are ``HfSpaceTrigger``'s arguments.
 
     The rule for "this RUNNING is the new run" rests only on what the Hub's runtime object has
-    (``stage``, ``hardware.current`` / ``requested``; it has no build id or ``sha``:
-    docs/hub-api.md#space-runtime). Nothing time-based ever turns a RUNNING into success.
+    (``stage``, ``hardware.current`` / ``requested``, and ``sha``, the commit built, when sent; it
+    has no build id: docs/hub-api.md#space-runtime, #space-deploys). Nothing time-based ever turns a
+    RUNNING into success.
 
     :param target_stages: stages that end the wait well (``RUNNING`` for the operators).
     :param hardware: with RUNNING, also wait until ``hardware.current`` is this one. The Hub switches
@@ -46,6 +47,9 @@ class SpaceWatch:
         been seen in another stage (BUILDING, RUNNING_BUILDING, APP_STARTING...). Never seen leaving
         it ``UNSEEN_RESTART_SECONDS`` after ``started_at`` (a restart quicker than the reads, or a
         trigger re-run that forgot what it saw), the wait ends with ``startup_timeout``, not success.
+    :param commit: a push's commit id (``HfDeploySpaceOperator``): with RUNNING, also wait until the
+        runtime's ``sha`` (the commit the run was built from) is this one. A runtime without ``sha``
+        falls back to ``after_restart``'s rule (docs/hub-api.md#space-deploys).
     :param startup_timeout: seconds from ``started_at`` (epoch) the Space may take to get there.
     :param execution_deadline: absolute epoch seconds (the task's execution deadline).
     """
@@ -54,6 +58,7 @@ class SpaceWatch:
     target_stages: tuple[str, ...] = ("RUNNING",)
     hardware: str | None = None
     after_restart: bool = False
+    commit: str | None = None
     stream_logs: bool = True
     poll_interval: float = 10.0
     startup_timeout: float | None = None
@@ -72,7 +77,8 @@ class Progress:
         self.watch = watch
         self.left_running = not watch.after_restart
         self.started = watch.started_at if watch.started_at is not None else now
-        self.last_seen: tuple[str, str | None, str | None, bool] | None = None
+        self.last_seen: tuple[str, str | None, str | None, bool, str | None] | None = None
+        self.old_build = False  # the last RUNNING read was built from another commit than the push's
 
     @property
     def unseen_restart_end(self) -> float | None:
@@ -85,8 +91,11 @@ class Progress:
         if stage is not SpaceStage.RUNNING:
             self.left_running = True  # the restart took effect: the next RUNNING is the new run
         space = f"Space {watch.repo_id}"
+        self.old_build = self._old_build(runtime)
         if name in watch.target_stages:
-            if stage is SpaceStage.RUNNING and not self.left_running:
+            if stage is SpaceStage.RUNNING and self.old_build:
+                return None  # the build from before the push still serves; its sha says so
+            if stage is SpaceStage.RUNNING and not (watch.commit and runtime.sha) and not self.left_running:
                 return self._unseen_restart(runtime, now)  # the run from before the restart
             if stage is SpaceStage.RUNNING and watch.hardware and runtime.hardware != watch.hardware:
                 return None  # requested switched at once; current follows once the rebuild is done
@@ -101,6 +110,10 @@ class Progress:
                 f"{space} is {name} while waiting for it to run{detail}; it will not start by itself",
             )
         return None
+
+    def _old_build(self, runtime: SpaceRuntime) -> bool:
+        """The runtime names the commit it runs, and it is not the push's."""
+        return bool(self.watch.commit and runtime.sha and runtime.sha != self.watch.commit)
 
     def _unseen_restart(self, runtime: SpaceRuntime, now: float) -> Verdict | None:
         end = self.unseen_restart_end
@@ -121,6 +134,8 @@ class Progress:
         stage, hardware = runtime.stage, runtime.hardware
         if stage is SpaceStage.SLEEPING:
             return "SLEEPING (asleep, not running: a visit or a restart wakes it)"
+        if stage is SpaceStage.RUNNING and self._old_build(runtime):
+            return f"RUNNING the build of {runtime.sha} (waiting for the build of {self.watch.commit})"
         if stage is SpaceStage.RUNNING and not self.left_running:
             return (
                 "RUNNING (never seen leaving RUNNING since the restart: still taken for the run "
@@ -132,7 +147,13 @@ class Progress:
 
     def describe(self, runtime: SpaceRuntime, log: logging.Logger | Any) -> None:
         """Log each new stage / hardware pair once, so the task log tells where the Space is."""
-        seen = (str(runtime.stage), runtime.hardware, runtime.requested_hardware, self.left_running)
+        seen = (
+            str(runtime.stage),
+            runtime.hardware,
+            runtime.requested_hardware,
+            self.left_running,
+            runtime.sha,
+        )
         if seen != self.last_seen:
             self.last_seen = seen
             where, current, requested = self.where(runtime), runtime.hardware, runtime.requested_hardware
@@ -186,7 +207,7 @@ class SpaceJudge:
 
     def next_check(self, runtime: SpaceRuntime | None, now: float) -> float | None:
         due = [at for at in (self._startup_end, self.progress.unseen_restart_end) if at is not None]
-        if not self.progress.left_running:
+        if not self.progress.left_running or self.progress.old_build:
             due.append(now + CONFIRM_POLL_SECONDS)  # catch the restart's stages between two RUNNINGs
         return min(due, default=None)
 

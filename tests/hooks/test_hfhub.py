@@ -218,6 +218,10 @@ NOT_OFFERED = {
     "run_uv_job": {"ssh"},
     "list_jobs": {"timeout"},
     "list_scheduled_jobs": {"labels", "timeout"},
+    # The provider reads a repo's sha, privacy, host and runtime, and the newest commits' texts.
+    "repo_info": {"timeout", "files_metadata", "expand"},
+    "space_info": {"timeout", "files_metadata", "expand"},
+    "list_repo_commits": {"formatted"},
 }  # fmt: skip
 # Arguments the hook adds to an HfApi method, and why.
 ADDED = {

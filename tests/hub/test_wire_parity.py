@@ -115,6 +115,9 @@ OPERATIONS = {
     "fetch_job_logs": op("fetch_job_logs", job_id=JOB),
     "fetch_job_logs_tail": op("fetch_job_logs", job_id=JOB, tail=5),
     "fetch_space_logs": op("fetch_space_logs", SPACE, build=True),
+    "space_info": op("space_info", SPACE),
+    "repo_info_at_revision": op("repo_info", SPACE, repo_type="space", revision="main"),
+    "list_repo_commits": op("list_repo_commits", SPACE, repo_type="space"),
 }
 
 

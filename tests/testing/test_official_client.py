@@ -224,3 +224,45 @@ def test_space_errors_map_to_client_classes(api: HfApi, fake_hub: FakeHub) -> No
     assert forbidden.value.response.status_code == 403
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=fake_hub.url, token="hf_wrong").get_space_runtime("fake-user/missing")
+
+
+def test_create_space_upload_folder_and_read_info(api: HfApi, fake_hub: FakeHub, tmp_path) -> None:
+    (tmp_path / "app.py").write_text("print('v1')\n")
+    (tmp_path / "requirements.txt").write_text("gradio\n")
+    url = api.create_repo("fake-user/app", repo_type="space", space_sdk="gradio", private=True)
+    assert url.repo_id == "fake-user/app"
+    assert api.create_repo("fake-user/app", repo_type="space", space_sdk="gradio", exist_ok=True)
+    assert api.get_space_runtime("fake-user/app").stage == "NO_APP_FILE"
+    commit = api.upload_folder(repo_id="fake-user/app", repo_type="space", folder_path=tmp_path)
+    assert len(commit.oid) == 40
+    wait_until(lambda: api.get_space_runtime("fake-user/app").stage == "RUNNING")
+    info = api.space_info("fake-user/app")
+    assert info.sha == commit.oid and info.private is True
+    assert {s.rfilename for s in info.siblings or []} >= {"app.py", "requirements.txt"}
+    assert info.host and info.host != fake_hub.url and info.subdomain == "fake-user-app"
+    assert info.runtime is not None and info.runtime.raw["sha"] == commit.oid
+    # The same content again is no commit: the preupload's oids match, the client skips it.
+    again = api.upload_folder(repo_id="fake-user/app", repo_type="space", folder_path=tmp_path)
+    assert again.oid == commit.oid
+    assert api.list_repo_commits("fake-user/app", repo_type="space")[0].commit_id == commit.oid
+    (tmp_path / "app.py").write_text("print('v2')\n")
+    (tmp_path / "requirements.txt").unlink()  # a file uploaded again is never deleted
+    newer = api.upload_folder(
+        repo_id="fake-user/app", repo_type="space", folder_path=tmp_path, delete_patterns=["*.txt"],
+        commit_message="v2",
+    )  # fmt: skip
+    assert newer.oid != commit.oid
+    assert api.list_repo_files("fake-user/app", repo_type="space") == [".gitattributes", "app.py"]
+    assert api.list_repo_commits("fake-user/app", repo_type="space")[0].title == "v2"
+    assert api.repo_info("fake-user/app", repo_type="space", revision=commit.oid).sha == commit.oid
+
+
+def test_model_repo_commits(api: HfApi) -> None:
+    api.create_repo("fake-org/model")
+    with pytest.raises(HfHubHTTPError) as conflict:
+        api.create_repo("fake-org/model")
+    assert conflict.value.response.status_code == 409
+    done = api.upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id="fake-org/model")
+    assert api.model_info("fake-org/model").sha == done.oid
+    with pytest.raises(RepositoryNotFoundError):
+        api.model_info("fake-org/missing")

@@ -32,9 +32,10 @@ def test_restart_to_running_with_logs(fake_hub: FakeHub, client: httpx.Client) -
     wait_until(lambda: _runtime(client)["stage"] == "RUNNING")
     runtime = _runtime(client)
     assert "errorMessage" not in runtime
-    # Only keys the real runtime has (docs/hub-api.md#space-runtime): no build id, no sha.
+    # Only keys the real runtime has (docs/hub-api.md#space-runtime): no build id; ``sha`` is the
+    # commit the run was built from (docs/hub-api.md#space-deploys).
     assert set(runtime) <= {"stage", "hardware", "storage", "gcTimeout", "replicas", "devMode", "domains", "sdk",
-                            "volumes", "errorMessage", "sdkVersion", "resources", "hotReloading"}  # fmt: skip
+                            "volumes", "errorMessage", "sdkVersion", "resources", "hotReloading", "sha"}  # fmt: skip
     state = fake_hub.space_state(SPACE)
     assert state["run_log"] == ["r1"] and state["build_id"] == 2
 

@@ -42,7 +42,7 @@ def test_trigger_round_trips_and_its_arguments_hold_no_token_or_secret(hub_conne
     )  # fmt: skip
     trigger = deferred_trigger(operator)
     fields = {
-        "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "stream_logs",
+        "repo_id", "hfhub_conn_id", "target_stages", "hardware", "after_restart", "commit", "stream_logs",
         "poll_interval", "startup_timeout", "started_at", "execution_deadline", "deferred_at", "sealed_secrets",
     }  # fmt: skip
     secrets = [hub_connection.token, "space-secret-value"]

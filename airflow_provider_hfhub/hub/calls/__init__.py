@@ -36,6 +36,7 @@ from airflow_provider_hfhub.hub.calls.jobs import (
     trigger_scheduled_job,
     uv_command,
 )
+from airflow_provider_hfhub.hub.calls.repos import REPO_TYPES, list_repo_commits, repo_info
 from airflow_provider_hfhub.hub.calls.spaces import (
     SpaceCopy,
     add_space_secret,
@@ -63,6 +64,7 @@ __all__ = [
     "INLINE_SCRIPT_ENV",
     "INLINE_SCRIPT_PATH",
     "NAMESPACE",
+    "REPO_TYPES",
     "SPACE_IMAGE_PREFIXES",
     "Call",
     "JobSpec",
@@ -89,10 +91,12 @@ __all__ = [
     "job_metrics",
     "list_jobs",
     "list_jobs_hardware",
+    "list_repo_commits",
     "list_scheduled_jobs",
     "list_spaces_hardware",
     "parse_timeout",
     "pause_space",
+    "repo_info",
     "request_space_hardware",
     "request_space_storage",
     "rerun_job",

@@ -136,7 +136,8 @@ class FakeHub:
         """Create or replace a Space. Options: ``stage``, ``hardware``, ``sleep_time``, ``sdk``,
         ``storage``, ``variables``, ``secrets``, ``build_lines``, ``run_lines``, ``line_interval``,
         ``build_seconds``, ``app_starting_seconds``, ``outcome``, ``error_message``,
-        ``stale_running_seconds``, ``hardware_switch_seconds``."""
+        ``stale_running_seconds``, ``hardware_switch_seconds``, ``runtime_sha``, ``private``, and what its
+        own host answers: ``app_status``, ``app_body``, ``app_redirect``."""
         result: dict[str, Any] = self._call("POST", "/spaces", json={"repo_id": repo_id, **options})
         return result
 
@@ -161,6 +162,11 @@ class FakeHub:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"space {repo_id} is {state['reported_stage']}, not {stage}")
             time.sleep(0.02)
+
+    def space_requests(self) -> list[dict[str, Any]]:
+        """The requests each Space's own host received: ``space``, ``path``, ``authorization`` (bool)."""
+        result: list[dict[str, Any]] = self._call("GET", "/space-requests")
+        return result
 
     # -- faults and requests ------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api_admin, api_jobs, api_spaces, pages, ratelimit
+from . import api_admin, api_jobs, api_repos, api_spaces, pages, ratelimit
 from .faults import Fault, pick, stream_send
 from .http import HttpError, error, handle_http_error
 from .state import Settings
@@ -221,11 +221,13 @@ async def _send_fault(send: Send, fault: Fault, request_id: str) -> None:
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
     """Build the fake Hub app; ``app.state.store`` holds all of its state."""
     store = store or Store(settings)
+    # Repo routes last: ``/api/{kind}/{ns}/{name}`` would also match ``/api/jobs/{ns}/{id}``.
     routes = [
         *api_admin.routes(store),
         *api_jobs.routes(store),
         *api_spaces.routes(store),
         *pages.routes(store),
+        *api_repos.routes(store),
     ]
     app = Starlette(routes=routes, exception_handlers={HttpError: handle_http_error})
     app.state.store = store

@@ -5,7 +5,10 @@ RUNTIME_ERROR with ``errorMessage``. A running Space keeps reporting its old RUN
 ``stale_running_seconds`` after a restart, and only then starts building, so the build stages
 always show between the two RUNNINGs. A hardware request changes ``requested`` at once but
 ``current`` only once the rebuild is done. The runtime JSON has the real Hub's keys only: no build
-id or ``sha`` (docs/hub-api.md#space-runtime); the admin view has ``build_id`` for tests.
+id (docs/hub-api.md#space-runtime); the admin view has ``build_id`` for tests. A commit to a
+running Space rebuilds it while the old run serves (``RUNNING_BUILDING``, ``RUNNING_APP_STARTING``),
+and the runtime's ``sha`` names the commit the current run was built from
+(docs/hub-api.md#space-deploys; ``runtime_sha=False`` leaves it out, to test the stage-only rule).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from .repos import initial_commit_oid
 from .state import LogBuffer, iso, now
 
 
@@ -28,6 +32,11 @@ class SpaceScenario:
     error_message: str | None = None
     stale_running_seconds: float = 0.0
     hardware_switch_seconds: float = 0.0
+    runtime_sha: bool = True
+    # What the Space's own host answers while it runs (``space_hosts.py``).
+    app_status: int = 200
+    app_body: str = "ok"
+    app_redirect: str | None = None
 
 
 @dataclass
@@ -52,13 +61,21 @@ class Space:
     stale_until: float = 0.0
     restarts: list[dict[str, Any]] = field(default_factory=list)
     task: asyncio.Task[None] | None = None
+    private: bool = False
+    sha: str | None = None  # the commit the current run was built from
+    building_sha: str | None = None
+    serving_old: bool = False  # a push rebuilds while the old run still serves
 
     @property
     def repo_id(self) -> str:
         return f"{self.namespace}/{self.name}"
 
     def reported_stage(self) -> str:
-        return "RUNNING" if now() < self.stale_until else self.stage
+        if now() < self.stale_until:
+            return "RUNNING"
+        if self.serving_old and self.stage in ("BUILDING", "APP_STARTING"):
+            return f"RUNNING_{self.stage}"
+        return self.stage
 
     def seed_logs(self) -> None:
         """Give a Space created already RUNNING the logs of a finished build and a live run."""
@@ -86,6 +103,8 @@ class Space:
         }
         if self.volumes:
             body["volumes"] = self.volumes
+        if self.scenario.runtime_sha and self.sha is not None:
+            body["sha"] = self.sha
         if stage in ("BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR") and self.error_message:
             body["errorMessage"] = self.error_message
         return body
@@ -106,6 +125,8 @@ class Space:
             "variables": self.variables,
             "error_message": self.error_message,
             "build_id": self.build_id,
+            "sha": self.sha,
+            "private": self.private,
             "restarts": self.restarts,
             "build_log": self.build_log.lines(),
             "run_log": self.run_log.lines(),
@@ -117,15 +138,18 @@ class Space:
         self._cancel()
         self.stage = stage
         self.stale_until = 0.0
+        self.serving_old = False
         if not keep_hardware:
             self.hardware = None
         self.build_log.close()
         if stage != "RUNNING":
             self.run_log.close()
 
-    def restart(self, *, factory: bool = False, reason: str = "restart") -> None:
-        """Start a new build; the state machine runs as a task on the server loop."""
-        was_running = self.stage == "RUNNING"
+    def restart(self, *, factory: bool = False, reason: str = "restart", sha: str | None = None) -> None:
+        """Start a new build (of commit ``sha``, else the current one) as a task on the server loop."""
+        was_running = self.reported_stage().startswith("RUNNING")
+        self.building_sha = sha or self.building_sha or self.sha
+        self.serving_old = was_running and reason == "commit"
         self._cancel()
         self.build_log.close()
         self.run_log.close()
@@ -136,7 +160,7 @@ class Space:
         if was_running and self.scenario.stale_running_seconds > 0:
             self.stale_until = now() + self.scenario.stale_running_seconds
         self.restarts.append(
-            {"at": iso(now()), "factory": factory, "reason": reason, "build_id": self.build_id}
+            {"at": iso(now()), "factory": factory, "reason": reason, "build_id": self.build_id, "sha": sha}
         )
         self.task = asyncio.get_running_loop().create_task(self._build_and_run(reason == "hardware"))
 
@@ -175,12 +199,14 @@ class Space:
             )
             return
         self.stage = "RUNNING"
+        self.sha, self.serving_old = self.building_sha, False
 
     def _fail(self, stage: str, log: LogBuffer, message: str) -> None:
         log.append(message)
         self.error_message = message
         self.stage = stage
         self.stale_until = 0.0
+        self.serving_old = False
         self.build_log.close()
         self.run_log.close()
 
@@ -205,7 +231,9 @@ def space_from_admin(body: dict[str, Any]) -> Space:
         storage=body.get("storage"),
         scenario=scenario,
         error_message=body.get("error_message") if stage.endswith("ERROR") else None,
+        private=bool(body.get("private", False)),
     )
+    space.sha = space.building_sha = initial_commit_oid("space", space.repo_id)
     for key, value in (body.get("variables") or {}).items():
         space.variables[key] = {"value": value, "updatedAt": iso(now())}
     for key in body.get("secrets") or {}:

@@ -52,6 +52,9 @@ class Settings:
     # The "api" bucket's requests per window (None: no budget, no RateLimit headers); fake_hub/ratelimit.py.
     rate_limit_quota: int | None = None
     rate_limit_window: float = 300.0
+    # Each Space's own host: "loopback" (a port of its own, space_hosts.py) or a template such as
+    # "https://{subdomain}.hf.space".
+    space_hosts: str = "loopback"
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply known keys from ``values``; reject unknown ones so typos are loud."""

@@ -10,6 +10,8 @@ from typing import Any
 from .faults import Fault
 from .jobs import Job, JobScenario, kill_process, new_job, run_job, scenario_name
 from .ratelimit import RateWindow
+from .repos import Repo
+from .space_hosts import SpaceHosts
 from .spaces import Space
 from .state import Settings, iso, new_id, now, stable_id
 
@@ -23,6 +25,7 @@ class Store:
         self.open_streams: dict[int, dict[str, str]] = {}
         # Set by the server: reset (TCP RST) the connection that carries this ASGI scope.
         self.reset_connection: Callable[[MutableMapping[str, Any]], None] | None = None
+        self.space_hosts = SpaceHosts(self)
         self._clear()
 
     def _clear(self) -> None:
@@ -30,6 +33,7 @@ class Store:
         self.jobs: dict[str, Job] = {}
         self.scheduled: dict[str, dict[str, Any]] = {}
         self.spaces: dict[str, Space] = {}
+        self.repos: dict[tuple[str, str], Repo] = {}  # (kind, repo_id); Spaces' repos made on demand
         self.scenarios: dict[str, JobScenario] = {}
         self.default_scenario: str | None = None
         self.faults: list[Fault] = []
@@ -56,6 +60,7 @@ class Store:
             space.stop(space.stage, keep_hardware=True)
             space.build_log.kill()
             space.run_log.kill()
+        self.space_hosts.close()
 
     # -- jobs ------------------------------------------------------------------------------
 
