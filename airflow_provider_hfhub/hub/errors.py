@@ -73,7 +73,7 @@ class BadRequestError(HubStatusError, ValueError):
 class AuthenticationError(HubStatusError):
     hint = (
         "The token is missing, invalid or expired: enter a valid Hugging Face token in the Airflow "
-        "connection's \"Hugging Face token\" field (HF_TOKEN when there is no connection)."
+        'connection\'s "Hugging Face token" field (HF_TOKEN when there is no connection).'
     )
 
 
