@@ -11,12 +11,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
-from tests.e2e.deployment import AirflowApi, AirflowDeployment
+from tests.e2e.deployment import AirflowApi, AirflowDeployment, stop_process
+from tests.e2e.helpers import job_lines
 
 from .browser import Browser, missing
 
@@ -56,6 +60,12 @@ class UiDeployment(AirflowDeployment):
         env["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"
         env["PYTHONPATH"] = str(REPO_ROOT)
         return env
+
+    def stop(self) -> None:
+        """Stop the components side by side (one grace period, not one each), then the rest."""
+        with ThreadPoolExecutor(len(self.procs) or 1) as pool:
+            list(pool.map(stop_process, self.procs.values()))
+        super().stop()  # the fake Hub, the API client; the components are gone already
 
 
 @pytest.fixture(scope="session")
@@ -99,7 +109,7 @@ def browser(session_browser: Browser) -> Browser:
     return session_browser
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def api(airflow_ui: AirflowDeployment) -> AirflowApi:
     return airflow_ui.api
 
@@ -125,3 +135,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         except Exception as exc:  # the browser itself may be what failed
             report.sections.append(("UI screenshot", f"none could be taken: {exc!r}"))
     return report
+
+
+JOB_DAG, JOB_TASK = "e2e_job_deferred", "job"
+SPACE_DAG, SPACE_TASK = "e2e_space_restart", "restart"
+
+
+@dataclass
+class Runs:
+    """The Job run (held RUNNING) and the Space run the task-page checks look at."""
+
+    job_run: str
+    lines: list[str]
+    space_run: str
+    repo_id: str
+    job: dict[str, Any] = field(default_factory=dict)  # the Hub's Job, once the task deferred
+
+    def job_page(self, tab: str = "") -> str:
+        return f"/dags/{JOB_DAG}/runs/{self.job_run}/tasks/{JOB_TASK}{tab}"
+
+    def space_page(self, tab: str = "") -> str:
+        return f"/dags/{SPACE_DAG}/runs/{self.space_run}/tasks/{SPACE_TASK}{tab}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def task_runs(api: AirflowApi, ui_hub: FakeHub) -> Runs:
+    """Start the runs first, so that Airflow schedules them while the connection checks go on."""
+    lines = job_lines("ui", 5)
+    ui_hub.add_job_scenario("ui-job", lines=lines, line_interval=0.1, hold=True)
+    repo_id = f"{ui_hub.user}/ui-space"
+    ui_hub.add_space(repo_id, stage="RUNNING", line_interval=0.2, build_seconds=2)
+    job_run = api.trigger(JOB_DAG, {"scenario": "ui-job"})
+    space_run = api.trigger(SPACE_DAG, {"repo_id": repo_id})
+    return Runs(job_run, lines, space_run, repo_id)

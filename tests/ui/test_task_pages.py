@@ -1,56 +1,30 @@
 """A deferred Job task and a Space task in the Airflow UI: the log view, the links, the XCom summary.
 
-The Job and the Space start together (one fixture) so their waits overlap; the Job is held RUNNING
-by the fake Hub until the checks that need it deferred are done.
+Both runs start with the session (conftest.py's ``task_runs``), so their waits overlap the connection
+checks; the Job is held RUNNING by the fake Hub until the checks that need it deferred are done.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from airflow_provider_hfhub.links import HfJobLink, HfSpaceLink
 from airflow_provider_hfhub.testing import FakeHub
 from tests.e2e.deployment import AirflowApi
-from tests.e2e.helpers import job_lines
 
 from .browser import Browser
+from .conftest import JOB_DAG, JOB_TASK, SPACE_DAG, SPACE_TASK, Runs
 
 pytestmark = pytest.mark.timeout(180)
 
-JOB_DAG, JOB_TASK = "e2e_job_deferred", "job"
-SPACE_DAG, SPACE_TASK = "e2e_space_restart", "restart"
-
-
-@dataclass
-class Runs:
-    job_run: str
-    job: dict[str, Any]
-    lines: list[str]
-    space_run: str
-    repo_id: str
-
-    def job_page(self, tab: str = "") -> str:
-        return f"/dags/{JOB_DAG}/runs/{self.job_run}/tasks/{JOB_TASK}{tab}"
-
-    def space_page(self, tab: str = "") -> str:
-        return f"/dags/{SPACE_DAG}/runs/{self.space_run}/tasks/{SPACE_TASK}{tab}"
-
 
 @pytest.fixture(scope="module")
-def runs(api: AirflowApi, ui_hub: FakeHub) -> Runs:
-    lines = job_lines("ui", 5)
-    ui_hub.add_job_scenario("ui-job", lines=lines, line_interval=0.1, hold=True)
-    repo_id = f"{ui_hub.user}/ui-space"
-    ui_hub.add_space(repo_id, stage="RUNNING", line_interval=0.2, build_seconds=2)
-    job_run = api.trigger(JOB_DAG, {"scenario": "ui-job"})
-    space_run = api.trigger(SPACE_DAG, {"repo_id": repo_id})
-    api.wait_ti(JOB_DAG, job_run, JOB_TASK, "deferred", timeout=120)
-    [job] = ui_hub.jobs()
-    return Runs(job_run, job, lines, space_run, repo_id)
+def runs(api: AirflowApi, ui_hub: FakeHub, task_runs: Runs) -> Runs:
+    api.wait_ti(JOB_DAG, task_runs.job_run, JOB_TASK, "deferred", timeout=120)
+    [task_runs.job] = ui_hub.jobs()
+    return task_runs
 
 
 def _with_all(text: str, parts: list[str]) -> str | None:
