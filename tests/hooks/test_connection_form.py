@@ -92,3 +92,17 @@ def test_the_hubs_default_endpoint_on_another_port_is_refused() -> None:
         ValueError, match=r"port 8443 is not the port of its Hub endpoint https://huggingface.co \(443\)"
     ):
         endpoint_from(None, 8443)
+
+
+def test_the_api_server_builds_the_form_the_provider_declares() -> None:
+    # What the UI is given: on 3.1 from the hook's methods, on 3.2+ from the provider info.
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+    [meta] = [meta for meta in HookMetaService.hook_meta_data() if meta.connection_type == "hfhub"]
+    assert meta.standard_fields is not None and meta.standard_fields.port is not None
+    assert (meta.standard_fields.port.hidden, meta.standard_fields.port.title) == (False, "Hub port")
+    assert meta.standard_fields.login is not None and meta.standard_fields.login.hidden
+    assert meta.extra_fields is not None
+    namespace = meta.extra_fields["namespace"]
+    assert namespace["schema"]["title"] == "Default namespace (user or org)"
+    assert namespace["description"] == "User or org that runs the Jobs. Leave empty for the token's own user."

@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from airflow_provider_hfhub.links import HfJobLink, HfSpaceLink
 from airflow_provider_hfhub.testing import FakeHub
 from tests.e2e.deployment import AirflowApi
 
@@ -54,7 +53,7 @@ def test_the_job_link_points_at_the_job_while_deferred(
     browser: Browser, api: AirflowApi, ui_hub: FakeHub, runs: Runs
 ) -> None:
     browser.open(runs.job_page("/details"))
-    href = link_href(browser, HfJobLink.name)
+    href = link_href(browser, "Hugging Face Job")  # the button the README promises
     assert href == f"{ui_hub.url}/jobs/{ui_hub.user}/{runs.job['id']}"
     assert api.ti(JOB_DAG, runs.job_run, JOB_TASK)["state"] == "deferred"
     browser.check("job-link")
@@ -83,5 +82,5 @@ def test_the_space_link_points_at_the_space(
 ) -> None:
     api.wait_ti(SPACE_DAG, runs.space_run, SPACE_TASK, "success", timeout=120)
     browser.open(runs.space_page("/details"))
-    assert link_href(browser, HfSpaceLink.name) == f"{ui_hub.url}/spaces/{runs.repo_id}"
+    assert link_href(browser, "Hugging Face Space") == f"{ui_hub.url}/spaces/{runs.repo_id}"
     browser.check("space-link")
