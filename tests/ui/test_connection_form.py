@@ -86,11 +86,12 @@ def test_the_form_shows_the_hub_fields_with_labels_and_placeholders(browser: Bro
     shown = browser.text(dialog)
     for unused in ("Login", "Schema", "Password"):  # hidden, or relabelled as the Hub's
         assert f"\n{unused}\n" not in f"\n{shown}\n", shown
+    browser.check("connection-form-standard-fields")
     show_extra_fields(browser, dialog)
     # Airflow's React form shows no placeholder for an extra field: its description says it instead.
     shown = browser.text(dialog)
     assert NAMESPACE["label"] in shown and NAMESPACE["description"] in shown, shown
-    browser.check("connection-form")
+    browser.check("connection-form-extra-fields")
 
 
 def test_the_form_saves_the_fields_typed(api: AirflowApi, ui_hub: FakeHub, saved: dict[str, str]) -> None:
@@ -141,3 +142,4 @@ def test_without_a_port_airflow_3_3_2_refuses_the_test(browser: Browser, saved: 
     # connection without one and the API refuses it. When this fails, Airflow is fixed: drop the port.
     answer = click_test(browser, saved["no_port"], "Failed")
     assert "Bad Request" in answer and "Connected to" not in answer, answer
+    browser.check("connection-test-no-port-airflow-3.3.2")
