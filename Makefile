@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test suite suite-only pytest-only matrix e2e-oldest lint demo bench mutants clean ui-browser ui-shots
+.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean ui-browser ui-shots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/uv pip install -q --python $(BIN)/python -e ".[test]" "apache-airflow==$(AIRFLOW_VERSION)"
 	touch $@
 
-# The whole suite: lint, then unit + integration + e2e on Airflow $(AIRFLOW_VERSION), then the matrix.
-test: lint suite matrix e2e-oldest
+# The whole suite: lint, then unit + integration + e2e on Airflow $(AIRFLOW_VERSION), the example DAG
+# tests, then the matrix.
+test: lint suite examples matrix e2e-oldest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,9 +46,15 @@ ui-shots: $(STAMP) ui-browser
 	HFHUB_UI_SHOTS="$(abspath ui-shots)" $(PYTEST) tests/ui
 	@echo "== screenshots: $(abspath ui-shots) =="; ls ui-shots
 
+# The example DAG tests, as a user runs theirs: their own pytest session, since their conftest gives
+# Airflow a scratch AIRFLOW_HOME before Airflow is imported (see "Test your DAGs offline").
+examples: $(STAMP)
+	$(PYTEST) dags_examples/tests
+
 # The suites that touch Airflow (not e2e) on each older Airflow line, one virtualenv each; the hub
-# client and the fake Hub import no Airflow, so they run once above.
-MATRIX_ARGS := --ignore=tests/e2e --ignore=tests/ui --ignore=tests/hub --ignore=tests/testing
+# client and the fake Hub import no Airflow, so they run once above, and the wheel-install test
+# (tests/release) makes its own clean virtualenvs for 3.1 and 3.3 whatever Airflow runs it.
+MATRIX_ARGS := --ignore=tests/e2e --ignore=tests/ui --ignore=tests/hub --ignore=tests/testing --ignore=tests/release
 matrix:
 	@for version in $(MATRIX); do \
 		$(MAKE) --no-print-directory VENV=.venv-$$version AIRFLOW_VERSION=$$version PYTEST_ARGS="$(MATRIX_ARGS)" suite-only || exit 1; \
@@ -68,6 +75,13 @@ suite-only: $(STAMP)
 	@echo "== Airflow $(AIRFLOW_VERSION) =="
 	$(PYTEST) $(PYTEST_ARGS) tests
 
+# The wheel and sdist in dist/ (uv builds the wheel from the sdist, so a file missing from the sdist
+# fails here); tests/release/test_wheel.py builds the same way and installs the wheel.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/uv build --out-dir dist
+	$(BIN)/twine check --strict dist/*
+
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
@@ -79,4 +93,4 @@ mutants: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/mutants.py
 
 clean:
-	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo ui-shots
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo dist build ui-shots

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from airflow_provider_hfhub import __version__
 from airflow_provider_hfhub.hub.config import DEFAULT_ENDPOINT  # standard library only: stays light
 
 INTEGRATION = "Hugging Face Hub"
@@ -37,6 +38,9 @@ def get_provider_info() -> dict[str, Any]:
         "package-name": "airflow-provider-hfhub",
         "name": INTEGRATION,
         "description": "Run Hugging Face Hub Jobs and manage Spaces from Airflow DAGs.",
+        # Airflow shows the distribution's version, built from the same __version__; this list (as in
+        # a community provider.yaml) shows it in `airflow providers get --full` too.
+        "versions": [__version__],
         "integrations": [
             {
                 "integration-name": INTEGRATION,
@@ -70,6 +74,10 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_hfhub.triggers.spaces",
                 ],
             }
+        ],
+        # Airflow's providers manager reads "name" and "class-name" (the schema's "path" is not read).
+        "task-decorators": [
+            {"name": "hfhub_job", "class-name": "airflow_provider_hfhub.decorators.hfhub_job.hfhub_job_task"}
         ],
         "extra-links": ["airflow_provider_hfhub.links.HfJobLink", "airflow_provider_hfhub.links.HfSpaceLink"],
         "hooks": [

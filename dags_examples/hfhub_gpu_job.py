@@ -15,7 +15,9 @@ from airflow_provider_hfhub.operators.jobs import HfRunJobOperator
 with DAG(
     dag_id="hfhub_gpu_job",
     start_date=datetime(2026, 1, 1),
-    schedule="@daily",
+    # No schedule: unpausing this example must not start a paid GPU Job (a10g-large) on its own.
+    # Trigger it by hand, or give your copy a schedule.
+    schedule=None,
     catchup=False,
     tags=["huggingface", "example", "gpu"],
     params={"model": "Qwen/Qwen2.5-0.5B"},

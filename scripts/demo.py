@@ -1,12 +1,13 @@
 """``make demo``: the example DAGs through Airflow's real deferral path, on the fake Hub.
 
 Starts the fake Hub in its own process (Jobs run as local processes), points ``hfhub_default`` at
-it and runs ``airflow dags test`` (triggers run inline: the Job's and the Space's log lines print as
-they stream):
+it and runs ``airflow dags test`` for each step in ``STEPS`` (triggers run inline). The console
+shows what the provider says (the Hub's log lines, links, outcomes) and what the tasks print;
+Airflow's own logging goes whole to ``.demo/airflow.log``, whose path is printed. Each step checks
+its outcome; the last line is the verdict, and the exit status is 1 when any check failed.
 
-1. ``hfhub_job_logs``: a Job with live logs; prints where the Job's link points.
-2. ``space_gated_deploy``: train -> gate -> Space variables/secrets -> hardware -> restart -> smoke.
-3. the same deploy with the Space's build told to fail: it must fail at ``restart`` with the Hub's error.
+To add a step: write ``def my_step(demo: Demo) -> None`` (``demo.dags_test``, ``demo.check``,
+``demo.say``, ``demo.hub``) and append ``Step("title", my_step)`` to ``STEPS``.
 
 Everything it starts it stops, by process id.
 """
@@ -15,16 +16,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from airflow_provider_hfhub.testing import FakeHub
 
 ROOT = Path(__file__).resolve().parent.parent
-HOME = ROOT / ".demo" / "airflow"
+WORK = ROOT / ".demo"
+LOG = WORK / "airflow.log"
 SPACE = "fake-user/demo-space"
 SPACE_SCENARIO = {
     "build_lines": [
@@ -36,47 +42,150 @@ SPACE_SCENARIO = {
     "build_seconds": 1.0,
 }
 DEPLOY_CONF = json.dumps({"space_repo_id": SPACE, "smoke_url": "{endpoint}/api/spaces/{repo_id}/runtime"})
+BUILD_ERROR = "ERROR: No matching distribution found for torch==9.9"
+
+# One structlog record as Airflow prints it: "<time> [<level>] <message> [<logger>] key=value ...",
+# over several lines when the message has several; its last line carries the "[logger]" part.
+_START = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.]+Z \[")
+_END = re.compile(r" \[[A-Za-z_][\w.]*\]( \w+=.*)?$")
+_RECORD = re.compile(r"^\S+ \[(?P<level>\w+)\s*\] (?P<message>.*) \[(?P<logger>[A-Za-z_][\w.]*)\]", re.DOTALL)
+# The provider's records: its operators' task logs, its triggers (the Hub's lines), its hook.
+_OURS = ("airflow_provider_hfhub.", "airflow.task.operators.airflow_provider_hfhub.")
 
 
-def run(cmd: list[str], env: dict[str, str], quiet: bool = False) -> None:
-    print(f"$ {' '.join(cmd)}", flush=True)
-    output = subprocess.DEVNULL if quiet else None
-    subprocess.run(cmd, env=env, check=True, stdout=output, stderr=output)
+class ConsoleFilter:
+    """Pick from Airflow's output what the console shows: the provider's records and task prints."""
+
+    def __init__(self) -> None:
+        self.record: list[str] = []  # the lines of a record not finished yet
+        self.traceback = False  # in the traceback Airflow prints after its "Task failed" record
+
+    def feed(self, line: str) -> list[str]:
+        """The console lines for one output line (none while a record is still open)."""
+        if not self.record and not _START.match(line):
+            # Outside any record: what a task printed, except Python's own warnings and tracebacks
+            # (the provider's own error record above it already says what failed).
+            self.traceback = self.traceback or line.startswith("Traceback (most recent call last):")
+            shown = line.strip() and not self.traceback and not re.search(r"\w+Warning: ", line)
+            return [line] if shown else []
+        self.traceback = False
+        self.record.append(line)
+        if not _END.search(line):
+            return []
+        record, self.record = _RECORD.match("\n".join(self.record)), []
+        if not record or not record["logger"].startswith(_OURS):
+            return []
+        level = record["level"]
+        prefix = "" if level in ("info", "debug") else f"{level.upper()}: "
+        return (prefix + record["message"].rstrip()).splitlines()
 
 
-def start_fake_hub(env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    hub = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "airflow_provider_hfhub.testing.fake_hub",
-            "--port",
-            "0",
-            "--stage-lag",
-            "1.0",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
+@dataclass
+class Demo:
+    """What a step uses: the environment for ``airflow``, the fake Hub, the log file, the checks."""
+
+    env: dict[str, str]
+    airflow: str
+    hub: FakeHub
+    log: IO[str]
+    checks: list[tuple[str, bool]] = field(default_factory=list)
+    planned: int = 0
+
+    def say(self, text: str) -> None:
+        print(f"  {text}", flush=True)
+
+    def planned_failure(self, *lines: str) -> None:
+        """Announce a failure the next run must have, before it happens."""
+        self.planned += 1
+        print(f"  PLANNED FAILURE: {lines[0]}", flush=True)
+        for line in lines[1:]:
+            print(f"  {line}", flush=True)
+
+    def check(self, ok: bool, what: str) -> bool:
+        """Record one check of the verdict and print it."""
+        self.checks.append((what, ok))
+        print(f"  {'✓' if ok else '✗ UNEXPECTED:'} {what}", flush=True)
+        return ok
+
+    def dags_test(self, dag_id: str, *args: str) -> tuple[str, str]:
+        """Run ``airflow dags test``; return the run's state and the lines shown on the console."""
+        print(f"  $ airflow dags test {dag_id} {' '.join(args)}".rstrip(), flush=True)
+        self.log.write(f"\n$ airflow dags test {dag_id} {' '.join(args)}\n")
+        shown: list[str] = []
+        with subprocess.Popen(
+            [self.airflow, "dags", "test", dag_id, *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as proc:
+            assert proc.stdout is not None
+            console = ConsoleFilter()
+            for line in proc.stdout:
+                self.log.write(line)
+                for text in console.feed(line.rstrip("\n")):
+                    shown.append(text)
+                    print(f"    │ {_clip(text)}", flush=True)
+        # `airflow dags test` exits 0 or 1 with the outcome; the state is read from the DB.
+        return last_run_state(self.airflow, dag_id, self.env), "\n".join(shown)
+
+
+def _clip(text: str, width: int = 150) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[Demo], None]
+
+
+def job_with_live_logs(demo: Demo) -> None:
+    state, shown = demo.dags_test("hfhub_job_logs")
+    demo.check(state == "success", f"hfhub_job_logs ended {state} (expected success)")
+    demo.check("epoch 5/5 loss=0.200" in shown, "the Job's lines reached the task log as they streamed")
+    for job in demo.hub.jobs():
+        demo.say(
+            f"Job {job['id']} ended {job['stage']}; its link points to {demo.hub.url}/jobs/fake-user/{job['id']}"
+        )
+
+
+def gated_deploy(demo: Demo) -> None:
+    demo.hub.add_space(SPACE, **SPACE_SCENARIO)
+    state, shown = demo.dags_test("space_gated_deploy", "-c", DEPLOY_CONF)
+    demo.check(state == "success", f"space_gated_deploy ended {state} (expected success)")
+    demo.check(
+        "Running on local URL:  http://0.0.0.0:7860" in shown, "the Space's build and run lines streamed"
     )
-    assert hub.stdout is not None
-    url = hub.stdout.readline().strip()
-    if not url.startswith("http"):
-        hub.kill()
-        raise SystemExit(f"the fake Hub did not start (printed {url!r})")
-    print(f"Fake Hub (pid {hub.pid}) at {url}", flush=True)
-    return hub, url
 
 
-def dags_test(airflow: str, env: dict[str, str], dag_id: str, *args: str) -> None:
-    # `airflow dags test` exits 0 or 1 with the run's outcome; the state is checked from the DB.
-    print(f"$ airflow dags test {dag_id} {' '.join(args)}", flush=True)
-    subprocess.run([airflow, "dags", "test", dag_id, *args], env=env, check=False)
+def failing_deploy(demo: Demo) -> None:
+    demo.planned_failure(
+        f"the fake Hub fails the Space's build with {BUILD_ERROR!r}.",
+        "The run must fail at `restart` with that error; the errors below are that failure.",
+    )
+    demo.hub.add_space(SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=BUILD_ERROR)
+    state, shown = demo.dags_test("space_gated_deploy", "-c", DEPLOY_CONF)
+    restart = task_state(demo.airflow, demo.env, "space_gated_deploy", "restart")
+    demo.check(state == "failed", f"space_gated_deploy ended {state} (expected failed, as planned)")
+    demo.check(restart == "failed", f"`restart` ended {restart} (expected failed, as planned)")
+    demo.check(BUILD_ERROR in shown, "the task log gives the Hub's build error")
 
 
-def expect(actual: str, wanted: str) -> None:
-    if actual != wanted:
-        raise SystemExit(f"demo failed: expected {wanted}, got {actual}")
+def taskflow_function_in_a_job(demo: Demo) -> None:
+    """An ``@task.hfhub_job`` function runs in a Job (the fake Hub runs the generated script)."""
+    state, _ = demo.dags_test("hfhub_taskflow")
+    gate = task_state(demo.airflow, demo.env, "hfhub_taskflow", "gate")
+    demo.check(state == "success", f"hfhub_taskflow ended {state} (expected success)")
+    demo.check(gate == "success", "the remote function's return value reached `gate` through XCom")
+
+
+STEPS = [
+    Step("A Job with its log live in the task log", job_with_live_logs),
+    Step("A gated Space deploy: train, gate, configure, restart, smoke", gated_deploy),
+    Step("The same deploy with a failing build (planned failure)", failing_deploy),
+    Step("A TaskFlow function run as a Job, its result in XCom", taskflow_function_in_a_job),
+]
 
 
 def _cli(airflow: str, env: dict[str, str], *args: str) -> str:
@@ -108,46 +217,71 @@ def last_run_state(airflow: str, dag_id: str, env: dict[str, str]) -> str:
     return str(runs[0]["state"]) if runs else "missing"
 
 
+def start_fake_hub(env: dict[str, str], log: IO[str]) -> tuple[subprocess.Popen[str], str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "airflow_provider_hfhub.testing.fake_hub",
+        "--port",
+        "0",
+        "--stage-lag",
+        "1.0",
+    ]
+    hub = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    assert hub.stdout is not None
+    url = hub.stdout.readline().strip()
+    if not url.startswith("http"):
+        hub.kill()
+        raise SystemExit(f"the fake Hub did not start (printed {url!r}; see {LOG})")
+    return hub, url
+
+
 def main() -> int:
-    shutil.rmtree(HOME, ignore_errors=True)
-    HOME.mkdir(parents=True)
+    shutil.rmtree(WORK, ignore_errors=True)
+    home = WORK / "airflow"
+    home.mkdir(parents=True)
     env = {
         **os.environ,
-        "AIRFLOW_HOME": str(HOME),
+        "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags_examples"),
+        # `airflow dags test` runs triggers inline, with no scheduler to race (triggers/base.py).
+        "AIRFLOW__HFHUB__EARLY_EVENT_HOLD_SECONDS": "0",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "SPACE_INFERENCE_API_KEY": "demo-inference-key",  # the gated deploy has no default key
     }
     airflow = str(Path(sys.executable).with_name("airflow"))
-    run([airflow, "db", "migrate"], env, quiet=True)
-    hub, url = start_fake_hub(env)
-    try:
-        env["AIRFLOW_CONN_HFHUB_DEFAULT"] = json.dumps(
-            {"conn_type": "hfhub", "host": url, "password": "hf_fake_token"}
+    with LOG.open("w") as log:
+        print(f"Airflow's own output goes to {LOG}", flush=True)
+        log.write("$ airflow db migrate\n")
+        log.flush()
+        if subprocess.run([airflow, "db", "migrate"], env=env, stdout=log, stderr=log).returncode:
+            print(f"VERDICT: FAILED, `airflow db migrate` failed (see {LOG})")
+            return 1
+        hub, url = start_fake_hub(env, log)
+        print(f"Fake Hub (pid {hub.pid}) at {url}", flush=True)
+        env["AIRFLOW_CONN_HFHUB_DEFAULT"] = FakeHub(url).airflow_connection()
+        demo = Demo(env=env, airflow=airflow, hub=FakeHub(url), log=log)
+        try:
+            for number, step in enumerate(STEPS, 1):
+                print(f"\n── {number}. {step.title} " + "─" * max(0, 70 - len(step.title)), flush=True)
+                try:
+                    step.run(demo)
+                except Exception as exc:  # one broken step must not hide the others' outcome
+                    demo.check(False, f"step {number} raised {exc!r}")
+                log.flush()
+        finally:
+            hub.send_signal(signal.SIGTERM)
+            hub.wait(timeout=15)
+    failed = [what for what, ok in demo.checks if not ok]
+    print(f"\nAirflow's own output: {LOG}")
+    if failed:
+        print(
+            f"VERDICT: FAILED, {len(failed)} of {len(demo.checks)} checks did not hold: {'; '.join(failed)}"
         )
-        fake = FakeHub(url)
-        dags_test(airflow, env, "hfhub_job_logs")
-        expect(last_run_state(airflow, "hfhub_job_logs", env), "success")
-        for job in fake.jobs():
-            print(
-                f"Job {job['id']} ended {job['stage']}; its link points to {url}/jobs/fake-user/{job['id']}"
-            )
-
-        fake.add_space(SPACE, **SPACE_SCENARIO)
-        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
-        expect(last_run_state(airflow, "space_gated_deploy", env), "success")
-
-        error = "ERROR: No matching distribution found for torch==9.9"
-        fake.add_space(SPACE, **SPACE_SCENARIO, outcome="BUILD_ERROR", error_message=error)
-        dags_test(airflow, env, "space_gated_deploy", "-c", DEPLOY_CONF)
-        expect(last_run_state(airflow, "space_gated_deploy", env), "failed")
-        expect(task_state(airflow, env, "space_gated_deploy", "restart"), "failed")
-        print("The deploy failed at `restart` with the Hub's error, as it should.", flush=True)
-        return 0
-    finally:
-        hub.send_signal(signal.SIGTERM)
-        hub.wait(timeout=15)
+        return 1
+    print(f"VERDICT: OK, all {len(demo.checks)} checks held ({demo.planned} planned failure(s), as planned)")
+    return 0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,20 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a stage poller per trigger instead of one per loop",
+        f"{PKG}/triggers/stage_poller.py",
+        "    if namespace not in pollers:\n",
+        "    if True:\n",
+        ("tests/triggers/test_stage_poller.py",),
+    ),
+    Mutant(
+        "ignore a low rate-limit budget",
+        f"{PKG}/triggers/stage_poller.py",
+        "        low = budget.low(now)\n        slow =",
+        "        low = False\n        slow =",
+        ("tests/triggers/test_stage_poller.py",),
+    ),
+    Mutant(
         "swallow a cancel while stopping a child task",
         f"{PKG}/triggers/watch.py",
         "    await asyncio.wait({task})  # raises CancelledError only when the caller itself is cancelled",
@@ -327,6 +341,34 @@ MUTANTS = [
         "        if try_number <= 1:",
         "        if try_number < 1:",
         ("tests/operators/test_spaces.py", "-k", "first_try"),
+    ),
+    Mutant(
+        "@task.hfhub_job takes frames of any nonce",
+        f"{PKG}/decorators/payload.py",
+        'return f"{FRAME_PREFIX}{self.nonce} "',
+        "return FRAME_PREFIX",
+        ("tests/decorators/test_hfhub_job.py", "-k", "forged_marker"),
+    ),
+    Mutant(
+        "@task.hfhub_job's function sees the nonce",
+        f"{PKG}/decorators/remote.py",
+        'nonce = os.environ.pop(NONCE_ENV, "")',
+        'nonce = os.environ.get(NONCE_ENV, "")',
+        ("tests/decorators/test_hfhub_job.py", "-k", "cannot_see"),
+    ),
+    Mutant(
+        "result frames shown in the task log",
+        f"{PKG}/triggers/log_stream.py",
+        "        if is_frame(line.text):\n            return",
+        "        pass",
+        ("tests/decorators/test_hfhub_job.py", "-k", "stay_out"),
+    ),
+    Mutant(
+        "a Job that ends without a result returns None",
+        f"{PKG}/decorators/hfhub_job.py",
+        "        if envelope is not None:\n            return payload.outcome(envelope, name, where)",
+        "        if envelope is None:\n            return None\n        return payload.outcome(envelope, name, where)",
+        ("tests/decorators/test_hfhub_job.py", "-k", "killed or forged_frames_only"),
     ),
 ]
 

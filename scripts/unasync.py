@@ -37,6 +37,7 @@ SUBS = [
     (r"\bAsyncTransport\b", "SyncTransport"),
     (r"\b_AsyncFlowRunner\b", "_SyncFlowRunner"),
     (r"\bAsyncStream\b", "SyncStream"),
+    (r"\bAsyncStageSource\b", "StageSource"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\btenacity\.AsyncRetrying\b", "tenacity.Retrying"),
     # The waiting primitives: threads share a sync client as tasks share an async one.

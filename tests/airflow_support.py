@@ -132,7 +132,6 @@ def set_connection(monkeypatch: pytest.MonkeyPatch, conn_id: str, host: str, tok
 
 
 @pytest.fixture
-def hub_connection(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> FakeHub:
-    """``hfhub_default`` pointing at the fake Hub, as an environment connection."""
-    set_connection(monkeypatch, "hfhub_default", fake_hub.url, fake_hub.token)
-    return fake_hub
+def hub_connection(fake_hub_connection: FakeHub) -> FakeHub:
+    """``hfhub_default`` pointing at the fake Hub: the plugin's ``fake_hub_connection`` users get."""
+    return fake_hub_connection

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import httpx
 import tenacity
 
+from airflow_provider_hfhub.hub import flows
 from airflow_provider_hfhub.hub._streams import SyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
@@ -28,8 +29,14 @@ from airflow_provider_hfhub.hub._transport_base import (
 )
 from airflow_provider_hfhub.hub.calls import Call, whoami
 from airflow_provider_hfhub.hub.config import HubConfig
-from airflow_provider_hfhub.hub.errors import HubError, error_from_response, transport_error
+from airflow_provider_hfhub.hub.errors import (
+    HubError,
+    error_from_response,
+    retry_after_seconds,
+    transport_error,
+)
 from airflow_provider_hfhub.hub.flows import (
+    CheckStage,
     Emit,
     Ended,
     Flow,
@@ -43,6 +50,7 @@ from airflow_provider_hfhub.hub.flows import (
     Step,
     create,
 )
+from airflow_provider_hfhub.hub.ratelimit import RateBudget
 from airflow_provider_hfhub.hub.retry import retry_kwargs
 
 T = TypeVar("T")
@@ -65,6 +73,7 @@ class SyncTransport:
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = threading.Lock()
         self._retrying = tenacity.Retrying(**retry_kwargs(config.retry))
+        self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     def close(self) -> None:
         self._client.close()
@@ -90,6 +99,8 @@ class SyncTransport:
                 response = self._client.request(call.method, call.url_path, **request_kwargs(call))
         except httpx.TransportError as exc:
             raise transport_error(exc) from exc
+        retry_after = retry_after_seconds(response.headers) if response.status_code == 429 else None
+        self.budget.observe(response.status_code, response.headers, time.monotonic(), retry_after)
         if response.is_error:
             raise error_from_response(response)
         return response
@@ -126,9 +137,9 @@ class SyncTransport:
             raise TypeError(f"flow emitted {item!r} where no items were expected")
         return runner.result
 
-    def iterate(self, flow: Flow[Any]) -> Iterator[Any]:
-        """Run a flow, yielding what it emits."""
-        return _SyncFlowRunner(self, flow).__iter__()
+    def iterate(self, flow: Flow[Any], stages: flows.StageSource | None = None) -> Iterator[Any]:
+        """Run a flow, yielding what it emits; ``stages`` answers its :class:`CheckStage` steps."""
+        return _SyncFlowRunner(self, flow, stages).__iter__()
 
     def open_stream(self, call: Call[Any]) -> SyncStream:
         """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
@@ -159,12 +170,16 @@ class _SyncFlowRunner:
 
     ``now`` is ``time.monotonic()`` read right after the step (for :class:`Emit`, once the consumer
     has taken the item). A :class:`HubError` from a step is thrown into the flow instead. What the
-    flow returns is kept in ``result``; its open stream is closed however the run ends.
+    flow returns is kept in ``result``; its open stream is closed however the run ends. A
+    :class:`CheckStage` goes to ``stages`` when given (a shared poller), else it is sent.
     """
 
-    def __init__(self, transport: SyncTransport, flow: Flow[Any]) -> None:
+    def __init__(
+        self, transport: SyncTransport, flow: Flow[Any], stages: flows.StageSource | None = None
+    ) -> None:
         self._transport = transport
         self._flow = flow
+        self._stages = stages
         self._stream: SyncStream | None = None
         self.result: Any = None
 
@@ -195,6 +210,8 @@ class _SyncFlowRunner:
 
     def _perform(self, step: Step) -> Any:
         transport = self._transport
+        if isinstance(step, CheckStage) and self._stages is not None:
+            return self._stages(step.prompt)
         if isinstance(step, Send):
             return transport.send(step.call)
         if isinstance(step, SendOnce):

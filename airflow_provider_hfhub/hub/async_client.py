@@ -23,6 +23,7 @@ from airflow_provider_hfhub.hub.models import (
     SpaceRuntime,
     Volume,
 )
+from airflow_provider_hfhub.hub.ratelimit import RateBudget
 from airflow_provider_hfhub.hub.transport import AsyncTransport
 
 
@@ -51,6 +52,11 @@ class AsyncHubClient:
     @property
     def endpoint(self) -> str:
         return self.config.endpoint
+
+    @property
+    def rate_budget(self) -> RateBudget:
+        """The request budget the Hub reported in its last answer's ``RateLimit`` headers."""
+        return self._transport.budget
 
     async def whoami(self) -> JsonDict:
         return await self._transport.whoami()
@@ -137,12 +143,21 @@ class AsyncHubClient:
         await self._transport.send(calls.cancel_job(job_id, namespace))
 
     def fetch_job_logs(
-        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None
+        self,
+        *,
+        job_id: str,
+        namespace: str | None = None,
+        follow: bool = False,
+        tail: int | None = None,
+        stages: flows.AsyncStageSource | None = None,
     ) -> AsyncIterator[LogLine]:
-        """The Job's log lines, each once; with ``follow`` until the Job's stage is terminal."""
+        """The Job's log lines, each once; with ``follow`` until the Job's stage is terminal.
+
+        :param stages: where the stage checks of ``follow`` go (a shared poller); else ``inspect_job``.
+        """
         logs, inspect = calls.job_logs(job_id, namespace, tail), calls.inspect_job(job_id, namespace)
-        policy = self.config.stream
-        return self._transport.iterate(flows.job_logs(logs, inspect, follow=follow, policy=policy))
+        flow = flows.job_logs(logs, inspect, follow=follow, policy=self.config.stream)
+        return self._transport.iterate(flow, stages)
 
     def fetch_job_metrics(
         self, *, job_id: str, namespace: str | None = None, follow: bool = False

@@ -10,6 +10,12 @@ from urllib.parse import urlsplit
 DEFAULT_ENDPOINT = "https://huggingface.co"
 # The image the official client runs uv scripts in (huggingface_hub _jobs_api / hf_api.run_uv_job).
 DEFAULT_UV_IMAGE = "ghcr.io/astral-sh/uv:python3.12-bookworm"
+# An inline uv script travels base64-encoded in this environment variable (calls/jobs.py::uv_command).
+INLINE_SCRIPT_ENV = "HFHUB_INLINE_SCRIPT_B64"
+# The Job's process receives each environment variable as one string, which Linux caps at
+# MAX_ARG_STRLEN = 131072 bytes, "NAME=" and the final NUL included (execve(2), "Limits on size of
+# arguments and environment"); base64 turns 3 bytes into 4.
+MAX_INLINE_SCRIPT_BYTES = (131072 - len(INLINE_SCRIPT_ENV) - 2) // 4 * 3
 # A user or org name: one path segment of /api/jobs/{namespace} (a "/" would address another path).
 NAMESPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,95}$")
 

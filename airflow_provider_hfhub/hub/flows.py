@@ -10,7 +10,7 @@ and ``tests/hub/test_flows.py`` drives them with a scripted clock. No Airflow im
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -41,6 +41,22 @@ class _CallStep(Generic[T]):
 
 class Send(_CallStep[T]):
     """Send a call (with the retry policy); the flow receives the parsed answer."""
+
+
+@dataclass(frozen=True)
+class CheckStage(Send[JobInfo]):
+    """Read a Job's stage: ``call`` inspects it, unless the runner has a shared stage source.
+
+    ``prompt`` False (a silent stream's backstop): the source's latest word will do, even none.
+    """
+
+    prompt: bool = True
+
+
+# A shared source of Job stages (the triggerer's stage poller): called with ``prompt``, it answers
+# the Job's latest state (None: nothing known yet).
+AsyncStageSource = Callable[[bool], Awaitable[JobInfo | None]]
+StageSource = Callable[[bool], JobInfo | None]
 
 
 class SendOnce(_CallStep[T]):
@@ -242,11 +258,11 @@ class _JobLogFollower(_LogStream):
     last_check: float = 0.0
     job_over: bool = False
 
-    def check_stage(self) -> Generator[Step, Any, bool]:
+    def check_stage(self, prompt: bool = True) -> Generator[Step, Any, bool]:
         assert self.inspect is not None
-        job: JobInfo = yield from self.do(Send(self.inspect))
+        job: JobInfo | None = yield from self.do(CheckStage(self.inspect, prompt))
         self.last_check = self.now
-        self.job_over = job.stage.is_terminal
+        self.job_over = job is not None and job.stage.is_terminal
         return self.job_over
 
     def read(self) -> Generator[Step, Any, Ended | None]:
@@ -257,7 +273,7 @@ class _JobLogFollower(_LogStream):
             if isinstance(item, Ended):
                 return item
             if isinstance(item, Tick):
-                yield from self.check_stage()  # a silent stream: ask the Hub (the backstop)
+                yield from self.check_stage(prompt=False)  # a silent stream: the backstop
                 continue
             line = self.accept(item)
             if line is not None:

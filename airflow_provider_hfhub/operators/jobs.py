@@ -195,9 +195,13 @@ class HfRunJobOperator(HfWatchingOperator):
             self._defer(job, deadline)
         return self.execute_complete(context, self._watch_here(job, deadline))
 
+    def _job_env(self) -> dict[str, str]:
+        """The Job's environment variables, as sent."""
+        return check.check_env("env", self.env)
+
     def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_job(
-            image=self.image, command=check.check_command(self.command), env=check.check_env("env", self.env),
+            image=self.image, command=check.check_command(self.command), env=self._job_env(),
             secrets=self.secrets, flavor=self.flavor, timeout=self.timeout, labels=labels,
             volumes=self.volumes, name=self.name, namespace=self.namespace, unique_labels=unique_labels,
         )  # fmt: skip
@@ -337,7 +341,7 @@ class HfRunUvJobOperator(HfRunJobOperator):
     def _submit(self, hook: HfHubHook, labels: dict[str, str], unique_labels: dict[str, str]) -> JobInfo:
         return hook.run_uv_job(
             self.script, script_args=self.script_args, dependencies=self.dependencies, python=self.python,
-            image=self.image, env=check.check_env("env", self.env), secrets=self.secrets, flavor=self.flavor,
+            image=self.image, env=self._job_env(), secrets=self.secrets, flavor=self.flavor,
             timeout=self.timeout, labels=labels, volumes=self.volumes, name=self.name, namespace=self.namespace,
             unique_labels=unique_labels,
         )  # fmt: skip

@@ -14,7 +14,7 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
-from airflow_provider_hfhub.hub.config import check_namespace
+from airflow_provider_hfhub.hub.config import MAX_INLINE_SCRIPT_BYTES, check_namespace
 from airflow_provider_hfhub.hub.stages import JOB_FLAVORS, SPACE_HARDWARE, SPACE_STORAGE_TIERS
 from airflow_provider_hfhub.hub.timeouts import timeout_seconds
 
@@ -134,7 +134,15 @@ def check_uv_script(script: object) -> str:
     """
     if not isinstance(script, str) or not script.strip():
         raise ValueError("script must be a script URL, a command, or the script's text")
-    if "\n" in script.strip() or _URL.match(script):
+    if "\n" in script.strip():
+        size = len(script.encode())
+        if size > MAX_INLINE_SCRIPT_BYTES:
+            raise ValueError(
+                f"the inline script is {size} bytes; the Job receives it in one environment variable, "
+                f"which holds at most {MAX_INLINE_SCRIPT_BYTES} bytes of script: put it at a URL instead"
+            )
+        return script
+    if _URL.match(script):
         return script
     if re.search(r"[/\\]", script) or script.startswith((".", "~")) or script.endswith(_LOCAL_FILE_SUFFIXES):
         raise ValueError(

@@ -27,6 +27,8 @@ from airflow_provider_hfhub.triggers.sealed import Redactor, unseal
 # that event has been processed, so an event this early is held until the deferral is this old
 # (reported delays: 6 to 27 s). [hfhub] early_event_hold_seconds overrides it; 0 turns it off.
 EARLY_EVENT_HOLD_SECONDS = 30.0
+# Asking Airflow whether an earlier run of this deferral started: tries before giving up.
+NOTE_START_ATTEMPTS = 2
 _OWN_FIELDS = ("hfhub_conn_id", "deferred_at", "sealed_secrets")
 
 
@@ -101,12 +103,22 @@ class HfWatchTrigger(BaseTrigger):
         if not getattr(self.watch, "stream_logs", False):
             return None
         now = time.time()
-        try:
-            earlier = await runtime.note_start(self)
-        except Exception as exc:  # the marker is a courtesy: fall back to the deferral's age
-            self.log.warning("Could not tell a restart from a first run (%s)", exc)
-            earlier = runtime.UNKNOWN
-        if isinstance(earlier, runtime.Unknown):
+        failure: Exception | None = None
+        for _ in range(NOTE_START_ATTEMPTS):
+            try:
+                earlier = await runtime.note_start(self)
+                break
+            except Exception as exc:  # a triggerer busy starting can leave the channel silent for long
+                failure = exc
+        else:
+            # Unknown whether an earlier run showed lines: mark them, so none is shown twice unmarked.
+            self.log.warning(
+                "Could not tell a restart from a first run (%r): lines the Hub replays from before now "
+                "are marked [replayed]",
+                failure,
+            )
+            return now
+        if isinstance(earlier, runtime.Unknown):  # no triggerer (dag.test()): the deferral's age tells
             return replay_before(self.deferred_at, now)
         return now if earlier else None
 

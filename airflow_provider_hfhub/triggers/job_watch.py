@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hfhub.hub.models import JobInfo
 from airflow_provider_hfhub.hub.stages import JobStage
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES, event, job_summary
 from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+from airflow_provider_hfhub.triggers.stage_poller import Reader, Subscription, shared_poller
 from airflow_provider_hfhub.triggers.watch import Verdict, log_tail, run_watch
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
-
-# While a Job waits for hardware its log says nothing: read its stage this often to enforce
-# scheduling_timeout (the stream-driven end covers RUNNING Jobs).
-SCHEDULING_POLL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -49,8 +48,12 @@ class JobWatch:
 
 @dataclass
 class JobJudge:
+    """Reads the Job's stage through the loop's shared stage poller (``stage_poller.py``)."""
+
     hook: HfHubHook
     watch: JobWatch
+    subscription: Subscription | None = field(default=None, init=False)
+    _read: Reader | None = field(default=None, init=False)
 
     @property
     def what(self) -> str:
@@ -62,8 +65,17 @@ class JobJudge:
         watch = self.watch
         return not watch.stream_logs or bool(watch.target_stages) or watch.scheduling_timeout is not None
 
-    async def read(self) -> JobInfo:
-        return await self.hook.ainspect_job(job_id=self.watch.job_id, namespace=self.watch.namespace)
+    @contextlib.asynccontextmanager
+    async def session(self, news: asyncio.Event) -> AsyncIterator[None]:
+        poller = shared_poller(await self.hook.aget_conn(), self.watch.namespace)
+        async with poller.subscribe(self.watch.job_id, self.watch.poll_interval, news.set) as subscription:
+            self.subscription = subscription
+            self._read = subscription.reader()
+            yield
+
+    async def read(self, prompt: bool) -> JobInfo | None:
+        assert self._read is not None, "read() runs inside session()"
+        return await self._read(prompt)
 
     def verdict(self, job: JobInfo, now: float) -> Verdict | None:
         watch = self.watch
@@ -90,19 +102,21 @@ class JobJudge:
         return job.created_at.timestamp() + timeout
 
     def next_check(self, job: JobInfo | None, now: float) -> float | None:
-        limit = self._scheduling_limit(job) if job is not None else None
-        if limit is None:
-            return None
-        return min(now + SCHEDULING_POLL_SECONDS, limit)
+        # A start before the limit comes as news from the poller; at the limit, a fresh read decides.
+        return self._scheduling_limit(job) if job is not None else None
 
     def where(self, job: JobInfo | None) -> str:
         return f"it is {job.stage}" if job is not None else "its stage is unknown"
 
     async def follow_logs(self, forward: LogForwarder, wake: asyncio.Event) -> None:
         watch = self.watch
-        async for line in self.hook.afetch_job_logs(
-            job_id=watch.job_id, namespace=watch.namespace, follow=True
-        ):
+        assert self.subscription is not None, "follow_logs runs inside session()"
+        # The client's own iterator, not the hook's re-yielding twin: one generator layer less a line.
+        client = await self.hook.aget_conn()
+        lines = client.fetch_job_logs(
+            job_id=watch.job_id, namespace=watch.namespace, follow=True, stages=self.subscription.reader()
+        )
+        async for line in lines:
             forward(line)
 
     async def conclude(self, verdict: Verdict, job: JobInfo | None, tail: list[str]) -> dict[str, Any]:

@@ -20,6 +20,13 @@ MAX_LINE_LENGTH = 8000
 REPLAY_MARKER = "[replayed] "
 # Kept in the tail (for a failure message) per line: enough to read, bounded for the event payload.
 TAIL_LINE_LENGTH = 2000
+# ``@task.hfhub_job`` sends its function's outcome back in the Job's log, one frame a line
+# (``decorators/remote.py``); frames are the provider's own data, not the Job's output.
+FRAME_PREFIX = "::hfhub-result::"
+
+
+def is_frame(text: str) -> bool:
+    return text.startswith(FRAME_PREFIX)
 
 
 # A trigger that starts this long after its deferral was restarted or moved to another triggerer
@@ -37,6 +44,8 @@ def replay_before(deferred_at: float | None, now: float) -> float | None:
 
 class LogForwarder:
     """One Hub line per log record (split, never dropped, when very long); keeps the tail for errors.
+
+    Result frames (:data:`FRAME_PREFIX`) are counted but neither logged nor kept.
 
     :param redact: applied to every line before it is logged or kept (Job secrets).
     """
@@ -65,6 +74,9 @@ class LogForwarder:
         return self._redact(text) if self._redact is not None else text
 
     def __call__(self, line: LogLine) -> None:
+        self.count += 1
+        if is_frame(line.text):
+            return  # never in the task log nor a failure's tail (read by the decorator instead)
         marker = REPLAY_MARKER if self._replayed(line) else ""
         if marker and not self._explained:
             self._explained = True
@@ -78,7 +90,6 @@ class LogForwarder:
             part = "" if start == 0 else "[continued] "
             self._log.info("%s%s%s", marker, part, text[start : start + self._max])
         self.tail.append(text[:TAIL_LINE_LENGTH])
-        self.count += 1
 
 
 def hook_for(hfhub_conn_id: str) -> HfHubHook:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -158,7 +159,10 @@ class SpaceJudge:
     def check_at_start(self) -> bool:
         return True  # a Space's logs do not end with the wait: its stage decides
 
-    async def read(self) -> SpaceRuntime:
+    def session(self, news: asyncio.Event) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # a Space is read directly: its watch is one of few
+
+    async def read(self, prompt: bool) -> SpaceRuntime:
         runtime = await self.hook.aget_space_runtime(self.watch.repo_id)
         self.progress.describe(runtime, self.log)
         return runtime

@@ -26,7 +26,7 @@ from airflow_provider_hfhub.hub.errors import HubError
 from airflow_provider_hfhub.hub.models import LogLine
 from airflow_provider_hfhub.hub.retry import is_retryable
 from airflow_provider_hfhub.triggers.events import LOG_TAIL_LINES
-from airflow_provider_hfhub.triggers.log_stream import LogForwarder
+from airflow_provider_hfhub.triggers.log_stream import LogForwarder, is_frame
 
 if TYPE_CHECKING:
     from airflow_provider_hfhub.hooks.hfhub import HfHubHook
@@ -55,7 +55,11 @@ class Judge(Protocol[State]):
     def check_at_start(self) -> bool:
         """False: the log stream will say when to look (stream-driven completion)."""
 
-    async def read(self) -> State: ...
+    async def read(self, prompt: bool) -> State | None:
+        """The current state; ``prompt`` False: a recent word will do (None: nothing known yet)."""
+
+    def session(self, news: asyncio.Event) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Hold what reading needs for the whole wait; set ``news`` when the state changed by itself."""
 
     def verdict(self, state: State, now: float) -> Verdict | None:
         """The outcome, or None to keep waiting; may be a resource's own timeout."""
@@ -100,32 +104,42 @@ class Watch(Generic[State]):
     state: State | None = None
     prompt_checks: list[float] = field(default_factory=list)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    news: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self) -> dict[str, Any]:
-        logs = asyncio.ensure_future(self._follow_logs()) if self.stream_logs else None
-        due = self.judge.check_at_start or logs is None
-        try:
-            while True:
-                if due:
-                    outcome = await self._check(logs)
-                    if outcome is not None:
-                        return outcome
-                now = time.time()
-                if self.deadline is not None and now >= self.deadline:
-                    where = self.judge.where(self.state)
-                    verdict = Verdict(
-                        "timeout", f"{self.judge.what} outlived the task's execution_timeout; {where}"
-                    )
-                    return await self._conclude(verdict)
-                await self._wait(logs, self._next_check(now) - now)
-                due = True
-        finally:
-            await stop(logs)
+        async with self.judge.session(self.news):
+            logs = asyncio.ensure_future(self._follow_logs()) if self.stream_logs else None
+            try:
+                return await self._loop(logs)
+            finally:
+                await stop(logs)
 
-    async def _check(self, logs: asyncio.Future[None] | None) -> dict[str, Any] | None:
+    async def _loop(self, logs: asyncio.Future[None] | None) -> dict[str, Any]:
+        due = self.judge.check_at_start or logs is None
+        prompt = True
+        while True:
+            if due:
+                outcome = await self._check(logs, prompt)
+                if outcome is not None:
+                    return outcome
+            now = time.time()
+            if self.deadline is not None and now >= self.deadline:
+                where = self.judge.where(self.state)
+                verdict = Verdict(
+                    "timeout", f"{self.judge.what} outlived the task's execution_timeout; {where}"
+                )
+                return await self._conclude(verdict)
+            at, prompt = self._next_check(now)
+            prompt = await self._wait(logs, at - now) or prompt
+            due = True
+
+    async def _check(self, logs: asyncio.Future[None] | None, prompt: bool) -> dict[str, Any] | None:
         """Read the state once; the event if that ends the wait."""
         try:
-            self.state = await self.judge.read()
+            state = await self.judge.read(prompt)
+            if state is None:
+                return None
+            self.state = state
         except HubError as exc:
             if not is_retryable(exc):
                 return await self._conclude(Verdict("error", f"Could not follow {self.judge.what}: {exc}"))
@@ -146,27 +160,42 @@ class Watch(Generic[State]):
             payload["log_tail"] = [self.forward.redact(line) for line in payload["log_tail"]]
         return payload
 
-    def _next_check(self, now: float) -> float:
-        self.prompt_checks = [at for at in self.prompt_checks if at > now]
-        due = [now + self.poll_interval, *self.prompt_checks[:1]]
-        own = self.judge.next_check(self.state, now)
-        due += [at for at in (own, self.deadline) if at is not None]
-        return min(due)
+    def _next_check(self, now: float) -> tuple[float, bool]:
+        """When to read the state next, and whether that read needs a fresh answer from the Hub.
 
-    async def _wait(self, logs: asyncio.Future[None] | None, seconds: float) -> None:
-        """Wait until a check is due or something worth one happens (a stream ended, the app spoke)."""
-        waiter = asyncio.ensure_future(self.wake.wait())
+        Only the poll interval's routine read makes do with the latest word (a shared poller's).
+        """
+        self.prompt_checks = [at for at in self.prompt_checks if at > now]
+        routine = now + self.poll_interval
+        own = self.judge.next_check(self.state, now)
+        due = min(
+            [*self.prompt_checks[:1], *(at for at in (own, self.deadline) if at is not None)], default=routine
+        )
+        return (due, True) if due < routine else (routine, False)
+
+    async def _wait(self, logs: asyncio.Future[None] | None, seconds: float) -> bool:
+        """Wait until a check is due or something worth one happens; True if something did.
+
+        A stream that ended or an app that spoke asks for prompt checks on the policy's schedule;
+        news from the judge (its state changed) for one check now.
+        """
+        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(self.news.wait())]
         try:
-            watched: set[asyncio.Future[Any]] = {waiter}
+            watched: set[asyncio.Future[Any]] = set(waiters)
             if logs is not None and not logs.done():
                 watched.add(logs)
             await asyncio.wait(watched, timeout=max(seconds, 0.0))
         finally:
-            waiter.cancel()
+            for waiter in waiters:
+                waiter.cancel()
+        news = self.news.is_set()
+        self.news.clear()
         if self.wake.is_set():  # a stream ended or the app spoke: check now, then on the schedule
             self.wake.clear()
             now = time.time()
             self.prompt_checks = [now + offset for offset in self.policy.stage_checks_after_end[1:]]
+            return True
+        return news
 
     async def _follow_logs(self) -> None:
         try:
@@ -206,7 +235,8 @@ async def log_tail(lines: AsyncIterable[LogLine]) -> list[str]:
     tail: list[str] = []
     with contextlib.suppress(HubError):
         async for line in lines:
-            tail.append(line.text)
+            if not is_frame(line.text):
+                tail.append(line.text)
     return tail[-LOG_TAIL_LINES:]
 
 

@@ -49,5 +49,5 @@ def test_hook_method_names_are_the_official_clients() -> None:
     ours = {name for name in vars(HubClient) if not name.startswith("_")}
     # Removed from huggingface_hub 2.x but still Hub endpoints (docs/hub-api.md#spaces-endpoints).
     removed_in_2x = {"duplicate_space", "request_space_storage", "delete_space_storage"}
-    ours -= {"close", "endpoint", "default_namespace"} | removed_in_2x
+    ours -= {"close", "endpoint", "default_namespace", "rate_budget"} | removed_in_2x
     assert ours <= set(dir(HfApi)), ours - set(dir(HfApi))

@@ -204,6 +204,8 @@ UV_REFUSED = [
     ("config.yaml", "looks like a local file"),
     ("print('hello')", "neither a URL, a command name"),
     ("lighteval accelerate", "put arguments in script_args"),
+    # One environment variable carries an inline script (execve's 128 KiB per string).
+    ("print('x')\n" + "#" * 98_300, "holds at most 98283 bytes of script: put it at a URL"),
 ]
 
 

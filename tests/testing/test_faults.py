@@ -76,6 +76,20 @@ def test_drop_stream_breaks_the_connection(fake_hub: FakeHub, client: httpx.Clie
     assert len(read_events(client, f"/api/jobs/fake-user/{job['id']}/logs", until=4)) == 4  # next one is fine
 
 
+def test_partial_drop_stream_cuts_an_event_in_two(fake_hub: FakeHub, client: httpx.Client) -> None:
+    fake_hub.add_job_scenario("hold", lines=["a", "b" * 40, "c"], hold=True)
+    job = run_scenario_job(client, "hold")
+    fake_hub.inject_fault("drop_stream", path=r"/logs$", after_events=2, partial=True)
+    received = b""
+    url = f"/api/jobs/fake-user/{job['id']}/logs"
+    with pytest.raises(httpx.RemoteProtocolError), client.stream("GET", url) as response:
+        for chunk in response.iter_raw():
+            received += chunk
+    last = received.rstrip(b"\n").split(b"\n\n")[-1]
+    assert last.startswith(b'data: {"data":"bbbb') and not last.endswith(b"}")  # the line is cut
+    assert len(read_events(client, url, until=4)) == 4  # the next connection replays it whole
+
+
 def test_stall_stream_sends_nothing(fake_hub: FakeHub, client: httpx.Client) -> None:
     fake_hub.configure(keepalive_interval=0.05)
     fake_hub.add_job_scenario("hold", lines=["a"], hold=True)

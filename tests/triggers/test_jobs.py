@@ -129,6 +129,34 @@ async def test_a_restart_soon_after_the_deferral_is_told_by_the_marker_the_first
     assert "[replayed] first" in runs[1] and "[replayed] second" in runs[1]
 
 
+async def test_a_silent_channel_to_airflow_marks_the_replayed_lines(
+    hub_connection: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A triggerer busy starting answered nothing in time (seen on a loaded machine): whether an
+    # earlier run showed lines is unknown, so they are marked rather than risk showing them twice.
+    from types import SimpleNamespace
+
+    from airflow.sdk.execution_time import task_runner
+
+    asked: list[str] = []
+
+    class Silent:
+        async def asend(self, message: object) -> object:
+            asked.append(type(message).__name__)
+            raise TimeoutError
+
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Silent(), raising=False)
+    hub_connection.add_job_scenario("done", lines=["first", "second"])
+    deferred = _deferred_trigger(hub_connection, "done")
+    hub_connection.wait_for_job_stage(deferred.watch.job_id, "COMPLETED")
+    trigger = _rebuilt(deferred)
+    trigger.task_instance = SimpleNamespace(dag_id="d", task_id="t", run_id="r", map_index=-1)  # type: ignore[attr-defined]
+    event, lines = await _logged_lines(trigger)
+    assert event["status"] == "success"
+    assert "[replayed] first" in lines and "[replayed] second" in lines
+    assert [kind for kind in asked if "XCom" in kind] == ["GetXCom", "GetXCom"]  # asked twice
+
+
 async def test_a_success_event_carries_no_log_tail(hub_connection: FakeHub) -> None:
     # Airflow logs every event it fires: a success would repeat the Job's last lines there.
     hub_connection.add_job_scenario("done", lines=["first", "second"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from airflow_provider_hfhub.hub.calls._call import Call, hardware_list, ignore
+from airflow_provider_hfhub.hub.config import INLINE_SCRIPT_ENV
 from airflow_provider_hfhub.hub.models import HardwareInfo, JobInfo, JsonDict, ScheduledJobInfo, Volume
 from airflow_provider_hfhub.hub.stages import DEFAULT_JOB_FLAVOR
 from airflow_provider_hfhub.hub.timeouts import timeout_seconds
@@ -132,9 +133,13 @@ class JobSpec:
         return spec
 
 
-INLINE_SCRIPT_ENV = "HFHUB_INLINE_SCRIPT_B64"
 INLINE_SCRIPT_PATH = "/tmp/hfhub_inline_script.py"
-_INLINE_RUNNER = f'printf %s "${INLINE_SCRIPT_ENV}" | base64 -d > {INLINE_SCRIPT_PATH} && exec uv run "$@"'
+# Written to a directory of its own, which stands in for the path in the arguments: two Jobs on one
+# machine (the fake Hub's local processes) never overwrite each other's script.
+_INLINE_RUNNER = (
+    f'd=$(mktemp -d) && printf %s "${INLINE_SCRIPT_ENV}" | base64 -d > "$d/hfhub_inline_script.py" '
+    '&& exec uv run "${@/#\\/tmp\\/hfhub_inline_script.py/$d/hfhub_inline_script.py}"'
+)
 
 
 def uv_command(

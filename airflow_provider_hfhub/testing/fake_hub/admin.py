@@ -5,6 +5,7 @@ Because it only speaks HTTP, it drives a fake Hub in this process or in another 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -27,6 +28,16 @@ class FakeHub:
 
     def __repr__(self) -> str:
         return f"FakeHub(url={self.url!r}, user={self.user!r})"
+
+    def airflow_connection(self, **extra: str) -> str:
+        """An Airflow ``hfhub`` connection to this fake Hub, as ``AIRFLOW_CONN_<ID>`` takes it (JSON).
+
+        :param extra: connection extras, e.g. ``namespace="fake-org"``.
+        """
+        conn: dict[str, Any] = {"conn_type": "hfhub", "host": self.url, "password": self.token}
+        if extra:
+            conn["extra"] = extra
+        return json.dumps(conn)
 
     def close(self) -> None:
         self._http.close()
@@ -167,10 +178,12 @@ class FakeHub:
         after_events: int = 0,
         seconds: float = 0.0,
         headers: dict[str, str] | None = None,
+        partial: bool = False,
     ) -> None:
         """Add a fault hitting the next ``count`` requests matching ``method`` and the ``path`` regex.
 
         :param kind: ``status``, ``drop_stream``, ``stall_stream``, ``slow``, ``malformed_event`` or ``reset``.
+        :param partial: ``drop_stream`` only: cut the connection inside the next event, not between two.
         """
         self._call(
             "POST",
@@ -189,6 +202,7 @@ class FakeHub:
                 "after_events": after_events,
                 "seconds": seconds,
                 "headers": headers or {},
+                "partial": partial,
             },
         )
 

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import api_admin, api_jobs, api_spaces
+from . import api_admin, api_jobs, api_spaces, ratelimit
 from .faults import Fault, pick, stream_send
 from .http import HttpError, error, handle_http_error
 from .state import Settings
@@ -87,6 +87,15 @@ class HubMiddleware:
         receive = _replay(body, receive)
         auth_ok = headers.get("authorization") == f"Bearer {self.store.settings.token}"
         self._record(scope, headers, body, auth_ok)
+        settings = self.store.settings
+        if settings.rate_limit_quota is not None:
+            quota, window = settings.rate_limit_quota, settings.rate_limit_window
+            remaining, resets_in = self.store.rate_window.take(quota, window, ratelimit.now())
+            budget = ratelimit.headers(remaining, resets_in, quota, window)
+            if remaining < 0:
+                await ratelimit.send_throttled(send, budget, resets_in)
+                return
+            send = ratelimit.with_budget(send, budget)
         faults = {f.kind: f for f in pick(self.store.faults, scope["method"], path)}
 
         slow = faults.get("slow")

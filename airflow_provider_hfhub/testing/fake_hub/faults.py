@@ -4,7 +4,8 @@ Kinds:
 
 * ``status`` -- answer ``status`` (429 with ``Retry-After`` / ``RateLimit``, a 5xx...) either
   ``before`` the request is processed or ``after`` it (the work is done, the answer is lost);
-* ``drop_stream`` -- after ``after_events`` SSE events, abort the connection mid-body;
+* ``drop_stream`` -- after ``after_events`` SSE events, abort the connection mid-body; with
+  ``partial``, in the middle of the next event (half of its bytes sent: a line cut in two);
 * ``stall_stream`` -- after ``after_events`` SSE events, send nothing for ``seconds``;
 * ``slow`` -- delay the response by ``seconds`` (``before`` processing, or ``after`` it);
 * ``malformed_event`` -- after ``after_events`` SSE events, send one event whose data is not JSON;
@@ -45,6 +46,7 @@ class Fault:
     after_events: int = 0
     seconds: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    partial: bool = False
     hits: int = 0
 
     def __post_init__(self) -> None:
@@ -123,6 +125,11 @@ def stream_send(send: Send, fault: Fault) -> Send:
                 await send(message)
                 return
             if fault.kind == "drop_stream":
+                if fault.partial:
+                    body = message.get("body", b"")
+                    await send(
+                        {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+                    )
                 raise StreamDropped(f"fault: stream dropped after {sent} events")
             await asyncio.sleep(fault.seconds)
             await send(message)
@@ -131,7 +138,7 @@ def stream_send(send: Send, fault: Fault) -> Send:
         # Count real events only: keep-alive comments and empty data do not advance K.
         if message.get("body", b"").startswith((b"data: {", b"event:")):
             sent += 1
-        if fault.kind == "drop_stream" and sent >= fault.after_events:
+        if fault.kind == "drop_stream" and sent >= fault.after_events and not fault.partial:
             fired = True
             raise StreamDropped(f"fault: stream dropped after {sent} events")
 

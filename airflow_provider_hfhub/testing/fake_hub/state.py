@@ -49,6 +49,9 @@ class Settings:
     keepalive_interval: float = 15.0
     metrics_interval: float = 1.0
     page_size: int = 50
+    # The "api" bucket's requests per window (None: no budget, no RateLimit headers); fake_hub/ratelimit.py.
+    rate_limit_quota: int | None = None
+    rate_limit_window: float = 300.0
 
     def update(self, values: dict[str, Any]) -> None:
         """Apply known keys from ``values``; reject unknown ones so typos are loud."""

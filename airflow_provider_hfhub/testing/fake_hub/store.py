@@ -9,6 +9,7 @@ from typing import Any
 
 from .faults import Fault
 from .jobs import Job, JobScenario, kill_process, new_job, run_job, scenario_name
+from .ratelimit import RateWindow
 from .spaces import Space
 from .state import Settings, iso, new_id, now, stable_id
 
@@ -33,6 +34,7 @@ class Store:
         self.default_scenario: str | None = None
         self.faults: list[Fault] = []
         self.requests: list[dict[str, Any]] = []
+        self.rate_window = RateWindow()
 
     # -- lifecycle -------------------------------------------------------------------------
 

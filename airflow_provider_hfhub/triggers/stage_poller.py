@@ -1,0 +1,273 @@
+"""One Job stage poller per event loop, connection and namespace, shared by every Job watch in it.
+
+A triggerer follows up to 1,000 Jobs in one event loop; asking the Hub about each one separately
+costs more than the Hub's API budget (1,000 requests per 5 minutes on the Free tier,
+https://huggingface.co/docs/hub/rate-limits). Here every watch subscribes its Job, and one round
+answers them all: one ``GET /api/jobs/{namespace}?stage=SCHEDULING&stage=RUNNING`` (every page; the
+Hub filters server-side, docs/hub-api.md#jobs), and one ``inspect`` for each followed Job missing
+from that list (it has ended; its outcome is then final and never asked again). With a single Job
+to follow, or where listing is refused, each Job is inspected instead.
+
+Rounds run slowly (the subscribers' shortest poll interval) while nobody waits, and promptly (after
+a short gathering pause, at most every ``MIN_ROUND_GAP`` s) while someone asks for a fresh answer,
+as a watch does when its Job's log stream ends. The ``RateLimit`` headers of every answer (the
+client's :class:`~airflow_provider_hfhub.hub.ratelimit.RateBudget`) slow the rounds when the budget
+runs low, and a 429 pauses them once for the whole loop. The poller lives while it has
+subscribers; a watch that leaves unsubscribes, and cancelling a waiting watch never cancels a round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from airflow_provider_hfhub.hub.async_client import AsyncHubClient
+from airflow_provider_hfhub.hub.errors import HubError, HubStatusError, HubTransportError
+from airflow_provider_hfhub.hub.models import JobInfo
+from airflow_provider_hfhub.hub.retry import is_retryable
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STAGES = ("SCHEDULING", "RUNNING")
+# A prompt round waits this long for others asking at about the same moment (1,000 log streams
+# ending within a second share a handful of rounds)...
+GATHER_SECONDS = 0.05
+# ...and rounds are at least this far apart: the Hub's stage lags a Job's last log line by about
+# 1.3 s (docs/hub-api.md#log-streams), so asking more often finds nothing new.
+MIN_ROUND_GAP = 0.5
+# With little budget left, prompt rounds come no more often than this.
+LOW_BUDGET_ROUND_GAP = 5.0
+
+Reader = Callable[[bool], Awaitable[JobInfo | None]]
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One watch's view of its Job, kept up to date by the poller's rounds."""
+
+    poller: StagePoller
+    job_id: str
+    interval: float
+    on_change: Callable[[], None] | None = None
+    latest: JobInfo | None = None
+    error: HubError | None = None
+    version: int = 0  # bumped when the Job's stage changes
+
+    @property
+    def over(self) -> bool:
+        return self.latest is not None and self.latest.stage.is_terminal
+
+    def deliver(self, state: JobInfo | HubError) -> None:
+        if isinstance(state, HubError):
+            self.error = state
+            return
+        changed = self.latest is None or str(self.latest.stage) != str(state.stage)
+        self.latest, self.error = state, None
+        if changed:
+            self.version += 1
+            if self.on_change is not None:
+                self.on_change()
+
+    def reader(self) -> Reader:
+        """A stage source for one reader: news it has not seen comes at once, else a fresh round.
+
+        Called with ``prompt`` False it answers the latest word at once (None before the first).
+        """
+        seen = 0
+
+        async def stage(prompt: bool) -> JobInfo | None:
+            nonlocal seen
+            if prompt and not self.over and self.version == seen:
+                await self.poller.fresh_round()
+            seen = self.version
+            if self.error is not None and not self.over:
+                raise self.error
+            return self.latest
+
+        return stage
+
+
+@dataclass(eq=False)
+class StagePoller:
+    client: AsyncHubClient
+    namespace: str
+    subscriptions: dict[str, list[Subscription]] = field(default_factory=dict)
+    listing: bool = True
+    rounds: int = 0
+    _task: asyncio.Task[None] | None = None
+    _poke: asyncio.Event = field(default_factory=asyncio.Event)
+    _waiting: asyncio.Future[None] | None = None
+    _waiting_since: float = 0.0
+    _last_start: float = float("-inf")
+    _last_end: float = field(default_factory=time.monotonic)
+    _requests_per_round: int = 1
+    _throttles_seen: int = 0
+    _said_low: bool = False
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, job_id: str, interval: float, on_change: Callable[[], None] | None = None
+    ) -> AsyncIterator[Subscription]:
+        """Follow a Job for the duration of the block; ``on_change`` is called when its stage changes."""
+        subscription = Subscription(self, job_id, interval, on_change)
+        self.subscriptions.setdefault(job_id, []).append(subscription)
+        self._start()
+        try:
+            yield subscription
+        finally:
+            self._leave(subscription)
+
+    async def fresh_round(self) -> None:
+        """Wait for a round that starts after this call; cancelling the wait leaves the round be."""
+        if self._waiting is None:
+            self._waiting = asyncio.get_running_loop().create_future()
+            self._waiting_since = time.monotonic()
+            self._poke.set()
+        self._start()
+        await asyncio.shield(self._waiting)
+
+    def _start(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name=f"hfhub stages {self.namespace}"
+            )
+
+    def _leave(self, subscription: Subscription) -> None:
+        same = self.subscriptions.get(subscription.job_id, [])
+        if subscription in same:
+            same.remove(subscription)
+        if not same:
+            self.subscriptions.pop(subscription.job_id, None)
+        if not self.subscriptions:
+            _forget(self)
+            if self._task is not None:
+                self._task.cancel()  # nobody waits on it: every waiter was a subscriber
+
+    async def _run(self) -> None:
+        try:
+            while self.subscriptions:
+                await self._until_due()
+                if self.subscriptions:
+                    await self._round()
+        finally:
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None and not waiting.done():
+                waiting.set_exception(HubTransportError("the shared stage poller stopped"))
+
+    def _due(self, now: float) -> float:
+        budget = self.client.rate_budget
+        low = budget.low(now)
+        slow = min((sub.interval for subs in self.subscriptions.values() for sub in subs), default=60.0)
+        if low:
+            slow = max(slow, budget.spread(now, self._requests_per_round))
+        due = self._last_end + slow
+        if self._waiting is not None:
+            gap = LOW_BUDGET_ROUND_GAP if low else MIN_ROUND_GAP
+            due = min(due, max(self._waiting_since + GATHER_SECONDS, self._last_start + gap))
+        return max(due, budget.throttled_until)
+
+    async def _until_due(self) -> None:
+        while (wait := self._due(time.monotonic()) - time.monotonic()) > 0:
+            self._poke.clear()
+            poked = asyncio.ensure_future(self._poke.wait())
+            try:
+                await asyncio.wait({poked}, timeout=wait)
+            finally:
+                poked.cancel()
+
+    async def _round(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        self._last_start = time.monotonic()
+        self.rounds += 1
+        try:
+            jobs = [job_id for job_id, subs in self.subscriptions.items() if not subs[0].over]
+            try:
+                states = await self._read(jobs)
+            except HubError as exc:
+                log.warning("The Hub did not answer the stage check for %d Job(s): %s", len(jobs), exc)
+                states = dict.fromkeys(jobs, exc)
+            for job_id, state in states.items():
+                for subscription in self.subscriptions.get(job_id, []):
+                    subscription.deliver(state)
+        finally:
+            self._last_end = time.monotonic()
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+        self._say_budget()
+
+    async def _read(self, jobs: list[str]) -> dict[str, JobInfo | HubError]:
+        active: dict[str, JobInfo] | None = None
+        if self.listing and len(jobs) > 1:  # for one Job an inspect costs no more than a listing
+            active = await self._list()
+        missing = [job_id for job_id in jobs if active is None or job_id not in active]
+        found = await asyncio.gather(*(self._inspect(job_id) for job_id in missing))
+        self._requests_per_round = max(1, len(missing) + (1 if active is not None else 0))
+        states: dict[str, JobInfo | HubError] = dict(zip(missing, found, strict=True))
+        states.update({job_id: active[job_id] for job_id in jobs if active and job_id in active})
+        return states
+
+    async def _list(self) -> dict[str, JobInfo] | None:
+        try:
+            jobs = await self.client.list_jobs(status=ACTIVE_STAGES, namespace=self.namespace)
+        except HubStatusError as exc:
+            if is_retryable(exc):
+                raise
+            self.listing = False
+            log.warning(
+                "The Hub refused to list the Jobs of %s (%s); checking each followed Job instead",
+                self.namespace,
+                exc,
+            )
+            return None
+        return {job.id: job for job in jobs}
+
+    async def _inspect(self, job_id: str) -> JobInfo | HubError:
+        try:
+            return await self.client.inspect_job(job_id=job_id, namespace=self.namespace)
+        except HubError as exc:
+            return exc
+
+    def _say_budget(self) -> None:
+        """Say once when the Hub throttles this connection, and once when its budget runs low."""
+        budget, now = self.client.rate_budget, time.monotonic()
+        if budget.throttles > self._throttles_seen:
+            self._throttles_seen = budget.throttles
+            log.warning(
+                "The Hub is throttling requests for %s (429): the stage checks of its %d followed "
+                "Job(s) paused once, for this whole triggerer, as long as the Hub asked",
+                self.namespace,
+                len(self.subscriptions),
+            )
+        low = budget.low(now)
+        if low and not self._said_low:
+            log.warning(
+                "The Hub's rate-limit budget is low (%s of %s requests left, window resets in %.0f s): "
+                "slowing the shared stage checks for %s",
+                budget.remaining,
+                budget.quota,
+                budget.seconds_to_reset(now) or 0.0,
+                self.namespace,
+            )
+        self._said_low = low
+
+
+_pollers: weakref.WeakKeyDictionary[AsyncHubClient, dict[str, StagePoller]] = weakref.WeakKeyDictionary()
+
+
+def shared_poller(client: AsyncHubClient, namespace: str) -> StagePoller:
+    """The poller of this client (one per event loop and connection) and namespace."""
+    pollers = _pollers.setdefault(client, {})
+    if namespace not in pollers:
+        pollers[namespace] = StagePoller(client, namespace)
+    return pollers[namespace]
+
+
+def _forget(poller: StagePoller) -> None:
+    pollers = _pollers.get(poller.client, {})
+    if pollers.get(poller.namespace) is poller:
+        del pollers[poller.namespace]

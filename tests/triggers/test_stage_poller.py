@@ -1,0 +1,149 @@
+"""Job triggers in one event loop share one stage poller: counted in the fake Hub's request log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Any
+
+import pytest
+
+from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+from airflow_provider_hfhub.testing import FakeHub
+from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
+from tests.airflow_support import first_event
+
+JOBS = 12
+LISTING = re.compile(r"^/api/jobs/[^/]+$")
+INSPECT = re.compile(r"^/api/jobs/[^/]+/[0-9a-f]{24}$")
+
+
+def start_jobs(fake_hub: FakeHub, count: int, **scenario: Any) -> list[str]:
+    fake_hub.add_job_scenario("held", ["started"], hold=True, **scenario)
+    hook = HfHubHook()
+    return [
+        hook.run_job(image="python:3.12", command=["true"], labels={"fake-scenario": "held"}).id
+        for _ in range(count)
+    ]
+
+
+def stage_requests(fake_hub: FakeHub, since: float) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The listings and the inspects the fake Hub answered after ``since`` (epoch seconds)."""
+    gets = [r for r in fake_hub.requests() if r["method"] == "GET" and r["time"] >= since]
+    return [r for r in gets if LISTING.match(r["path"])], [r for r in gets if INSPECT.match(r["path"])]
+
+
+def follow(job_ids: list[str], namespace: str, **kwargs: Any) -> list[asyncio.Task[dict[str, Any]]]:
+    return [
+        asyncio.ensure_future(first_event(HfJobTrigger(job_id=job_id, namespace=namespace, **kwargs)))
+        for job_id in job_ids
+    ]
+
+
+def streams(fake_hub: FakeHub) -> int:
+    return sum(r["path"].endswith("/logs") for r in fake_hub.requests())
+
+
+async def until(condition: Any, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+async def test_jobs_ending_together_cost_a_few_listings_and_one_inspect_each(hub_connection: FakeHub) -> None:
+    # The stage lags the end of each stream by 1.2 s: a watch alone would ask several times.
+    hub_connection.configure(stage_lag=1.2)
+    job_ids = start_jobs(hub_connection, JOBS)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=600)
+    await until(lambda: streams(hub_connection) >= JOBS)
+    since = time.time()
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    events = await asyncio.gather(*tasks)
+
+    assert [e["status"] for e in events] == ["success"] * JOBS
+    listings, inspects = stage_requests(hub_connection, since)
+    assert sorted(r["path"].rsplit("/", 1)[1] for r in inspects) == sorted(job_ids)  # one each
+    assert 1 <= len(listings) <= 8, len(listings)  # shared rounds, not one per Job
+    assert all(sorted(q[1] for q in r["query"]) == ["RUNNING", "SCHEDULING"] for r in listings)
+
+
+async def test_silent_jobs_cost_one_listing_per_round(hub_connection: FakeHub) -> None:
+    job_ids = start_jobs(hub_connection, JOBS)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=0.5)
+    await until(lambda: streams(hub_connection) >= JOBS)
+    since = time.time()
+    await asyncio.sleep(2.6)  # about five backstop rounds of 0.5 s
+    listings, inspects = stage_requests(hub_connection, since)
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    await asyncio.gather(*tasks)
+
+    assert inspects == []
+    assert 3 <= len(listings) <= 7, len(listings)
+
+
+async def test_a_429_pauses_the_loops_polling_once(
+    hub_connection: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    job_ids = start_jobs(hub_connection, JOBS)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=0.3)
+    await until(lambda: len(stage_requests(hub_connection, 0)[0]) >= 2)  # rounds are running
+    caplog.set_level(logging.WARNING)
+    hub_connection.inject_fault(status=429, path=LISTING.pattern, method="GET", retry_after=2)
+    since = time.time()
+    await until(lambda: len(stage_requests(hub_connection, since)[0]) >= 3)
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    await asyncio.gather(*tasks)
+
+    listings, inspects = stage_requests(hub_connection, since)
+    throttled, after = listings[:2]
+    assert after["time"] - throttled["time"] >= 1.9  # the whole loop waited out one pause...
+    assert not [r for r in inspects if r["time"] < after["time"]]  # ...no Job asked on its own
+    said = [r for r in caplog.records if "is throttling" in r.getMessage()]
+    assert len(said) == 1, [r.getMessage() for r in said]
+
+
+async def test_a_low_budget_slows_the_rounds_before_any_429(
+    hub_connection: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    job_ids = start_jobs(hub_connection, 3)
+    caplog.set_level(logging.WARNING)
+    # 10 requests per 20 s: three log streams and a few rounds leave less than a fifth of it.
+    hub_connection.configure(rate_limit_quota=10, rate_limit_window=20)
+    since = time.time()
+    tasks = follow(job_ids, hub_connection.user, poll_interval=0.2)
+    await asyncio.sleep(3)  # 15 rounds at the poll interval would need 18 requests
+    sent = [r for r in hub_connection.requests() if r["time"] >= since and r["path"].startswith("/api/")]
+    hub_connection.configure(rate_limit_quota=None)
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    await asyncio.gather(*tasks)
+
+    assert len(sent) <= 10, len(sent)  # within the budget: no 429 came
+    assert any("budget is low" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_refused_listing_falls_back_to_inspecting_each_job(
+    hub_connection: FakeHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub_connection.inject_fault(status=403, path=LISTING.pattern, method="GET", count=-1)
+    job_ids = start_jobs(hub_connection, 3)
+    caplog.set_level(logging.WARNING)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=0.3)
+    await until(lambda: streams(hub_connection) >= 3)
+    since = time.time()
+    for job_id in job_ids:
+        hub_connection.finish_job(job_id)
+    events = await asyncio.gather(*tasks)
+
+    assert [e["status"] for e in events] == ["success"] * 3
+    listings, inspects = stage_requests(hub_connection, 0)
+    assert len(listings) == 1  # refused once, never asked again
+    assert {r["path"].rsplit("/", 1)[1] for r in inspects if r["time"] >= since} == set(job_ids)
+    said = [r for r in caplog.records if "refused to list" in r.getMessage()]
+    assert len(said) == 1
