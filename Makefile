@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean
+.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean ui-browser ui-shots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,25 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python scripts/unasync.py --check
 
-suite: $(STAMP)
+suite: $(STAMP) ui-browser
 	$(PYTEST) tests
+
+# The browser tests (tests/ui) drive Debian's Chromium and chromedriver: installed here when missing
+# and we are root on Debian (as on CI); anywhere else tests/ui is skipped and pytest's summary says
+# "BROWSER TESTS NOT RUN" in red.
+ui-browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== installing Debian's chromium and chromium-driver for tests/ui =="; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+			|| echo "!! could not install chromium: tests/ui will be reported as NOT RUN"; \
+	else echo "!! no chromium/chromedriver and not root: tests/ui will be reported as NOT RUN"; fi
+
+# A screenshot of each browser check, for a reviewer: ui-shots/<check>.png.
+ui-shots: $(STAMP) ui-browser
+	rm -rf ui-shots
+	HFHUB_UI_SHOTS="$(abspath ui-shots)" $(PYTEST) tests/ui
+	@echo "== screenshots: $(abspath ui-shots) =="; ls ui-shots
 
 # The example DAG tests, as a user runs theirs: their own pytest session, since their conftest gives
 # Airflow a scratch AIRFLOW_HOME before Airflow is imported (see "Test your DAGs offline").
@@ -37,7 +54,7 @@ examples: $(STAMP)
 # The suites that touch Airflow (not e2e) on each older Airflow line, one virtualenv each; the hub
 # client and the fake Hub import no Airflow, so they run once above, and the wheel-install test
 # (tests/release) makes its own clean virtualenvs for 3.1 and 3.3 whatever Airflow runs it.
-MATRIX_ARGS := --ignore=tests/e2e --ignore=tests/hub --ignore=tests/testing --ignore=tests/release
+MATRIX_ARGS := --ignore=tests/e2e --ignore=tests/ui --ignore=tests/hub --ignore=tests/testing --ignore=tests/release
 matrix:
 	@for version in $(MATRIX); do \
 		$(MAKE) --no-print-directory VENV=.venv-$$version AIRFLOW_VERSION=$$version PYTEST_ARGS="$(MATRIX_ARGS)" suite-only || exit 1; \
@@ -76,4 +93,4 @@ mutants: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python scripts/mutants.py
 
 clean:
-	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo dist build
+	rm -rf $(VENV) .venv-* .pytest_cache .mypy_cache .ruff_cache .demo dist build ui-shots

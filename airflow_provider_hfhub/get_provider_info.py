@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from airflow_provider_hfhub import __version__
+from airflow_provider_hfhub.hub.config import DEFAULT_ENDPOINT  # standard library only: stays light
 
 INTEGRATION = "Hugging Face Hub"
+
+# The connection form, in the provider-info form Airflow 3.2+ reads; the hook gives the same to 3.1.
+# The port is shown only for Airflow 3.3.1-3.3.2's Test button: it sends ``port: 0`` for a connection
+# without one and then refuses the test as "host or port differs" (apache/airflow#73298 fixes it).
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["schema", "login"],
+    "relabeling": {"password": "Hugging Face token", "host": "Hub endpoint", "port": "Hub port"},
+    "placeholders": {
+        "host": DEFAULT_ENDPOINT,
+        "password": "hf_...",
+        "port": "443: the endpoint's port, which Airflow 3.3's Test button needs",
+    },
+}
+# Airflow's React form (3.1-3.3) shows no placeholder for an extra field, only its description; it
+# also saves an empty field as null ({"namespace": null}), which the hook reads as "not set".
+CONN_FIELDS: dict[str, Any] = {
+    "namespace": {
+        "label": "Default namespace (user or org)",
+        "schema": {"type": ["string", "null"]},
+        "description": "User or org that runs the Jobs. Leave empty for the token's own user.",
+    }
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -75,18 +99,8 @@ def get_provider_info() -> dict[str, Any]:
                 "hook-class-name": "airflow_provider_hfhub.hooks.hfhub.HfHubHook",
                 "hook-name": "Hugging Face Hub",
                 # Airflow 3.2+ reads these instead of importing the hook (3.1 uses the hook's methods).
-                "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "port", "login"],
-                    "relabeling": {"password": "Hugging Face token", "host": "Hub endpoint"},
-                    "placeholders": {"host": "https://huggingface.co", "password": "hf_..."},
-                },
-                "conn-fields": {
-                    "namespace": {
-                        "label": "Default namespace (user or org)",
-                        "schema": {"type": ["string", "null"]},
-                        "description": "Namespace that runs the Jobs; the token's user when empty.",
-                    }
-                },
+                "ui-field-behaviour": copy.deepcopy(UI_FIELD_BEHAVIOUR),
+                "conn-fields": copy.deepcopy(CONN_FIELDS),
             }
         ],
     }

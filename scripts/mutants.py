@@ -240,6 +240,27 @@ MUTANTS = [
         ("tests/hooks",),
     ),
     Mutant(
+        "the Hub's message runs into the fix with no full stop",
+        f"{PKG}/hub/errors.py",
+        "    parts[0] = _sentence(parts[0])\n",
+        "",
+        ("tests/hub/test_errors.py",),
+    ),
+    Mutant(
+        "a connection port that is not the endpoint's is taken silently",
+        f"{PKG}/hooks/hfhub.py",
+        "    if own is not None and own != port:",
+        "    if False:",
+        ("tests/hooks/test_connection_form.py",),
+    ),
+    Mutant(
+        "Airflow's port 0 (no port) is taken for a port",
+        f"{PKG}/hooks/hfhub.py",
+        "    if not port:\n        return endpoint",
+        "    if port is None:\n        return endpoint",
+        ("tests/hooks/test_connection_form.py",),
+    ),
+    Mutant(
         "closing a sync log stream leaves the connection open until the next read returns",
         f"{PKG}/hub/_streams.py",
         "                sock.shutdown(socket.SHUT_RDWR)",

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import dataclasses
 import functools
 import platform
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit
 
 from airflow.providers.common.compat.sdk import AirflowNotFoundException, BaseHook
 
 from airflow_provider_hfhub import __version__
+from airflow_provider_hfhub.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_hfhub.hub import (
     AsyncHubClient,
     HubClient,
@@ -75,12 +78,13 @@ def endpoint_from(host: str | None, port: int | None = None, schema: str | None 
     """The Hub URL from a connection's host: a full URL, or a host name with its scheme in ``schema``.
 
     A bare host name is not taken for https: a plain-HTTP server (the fake Hub) would answer every
-    retry with an SSL error. ``HubConfig`` checks the result.
+    retry with an SSL error. A port beside a full URL must be that URL's own (the form shows it only
+    for Airflow 3.3's Test button); 0 is no port. ``HubConfig`` checks the result.
     """
     if not host:
-        return DEFAULT_ENDPOINT
+        return _same_port(DEFAULT_ENDPOINT, port)
     if "://" in host:
-        return host.rstrip("/")
+        return _same_port(host.rstrip("/"), port)
     if not schema:
         raise ValueError(
             f"The connection's host {host!r} has no scheme: write the Hub URL in full, e.g. "
@@ -88,6 +92,26 @@ def endpoint_from(host: str | None, port: int | None = None, schema: str | None 
         )
     netloc = f"{host}:{port}" if port else host
     return f"{schema}://{netloc}"
+
+
+def _same_port(endpoint: str, port: int | None) -> str:
+    # Airflow 3.3's UI sends port 0 for an empty port field (apache/airflow#73298): nothing listens there.
+    if not port:
+        return endpoint
+    parts = urlsplit(endpoint)
+    try:
+        own = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        own = None  # a malformed port in the URL: HubConfig says what is wrong with it
+    if own is not None and own != port:
+        raise ValueError(
+            f"The connection's port {port} is not the port of its Hub endpoint {endpoint} ({own}): "
+            f"leave the port empty or set it to {own}"
+        )
+    return endpoint
+
+
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
 # One AsyncHubClient per event loop and configuration: a triggerer follows hundreds of Jobs on
@@ -152,14 +176,16 @@ class HfHubHook(BaseHook):
         from wtforms import StringField
 
         return {
-            "namespace": StringField(
-                lazy_gettext("Default namespace (user or org)"), widget=BS3TextFieldWidget()
+            name: StringField(
+                lazy_gettext(field["label"]), description=field["description"], widget=BS3TextFieldWidget()
             )
+            for name, field in CONN_FIELDS.items()
         }
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return UI_FIELD_BEHAVIOUR
+        """The provider info's ``ui-field-behaviour`` with the keys 3.1's hook methods use."""
+        return {key.replace("-", "_"): copy.deepcopy(value) for key, value in UI_FIELD_BEHAVIOUR.items()}
 
     def _config_from(self, conn: Any | None, extra: dict[str, Any]) -> HubConfig:
         settings: dict[str, Any] = {"user_agent": user_agent(), "retry": self.retry, "stream": self.stream}
@@ -309,14 +335,3 @@ class HfHubHook(BaseHook):
     aget_space_runtime = _async(AsyncHubClient.get_space_runtime)
     afetch_space_logs = _async_stream(AsyncHubClient.fetch_space_logs)
     alist_repo_commits = _async(AsyncHubClient.list_repo_commits)
-
-
-UI_FIELD_BEHAVIOUR: dict[str, Any] = {
-    "hidden_fields": ["schema", "port", "login"],
-    "relabeling": {"password": "Hugging Face token", "host": "Hub endpoint"},
-    "placeholders": {
-        "host": DEFAULT_ENDPOINT,
-        "password": "hf_...",
-        "namespace": "user or org running the Jobs (default: the token's user)",
-    },
-}

@@ -72,8 +72,8 @@ class BadRequestError(HubStatusError, ValueError):
 
 class AuthenticationError(HubStatusError):
     hint = (
-        "The token is missing, invalid or expired: set a valid Hugging Face token as the password of "
-        "the Airflow connection (or HF_TOKEN)."
+        "The token is missing, invalid or expired: enter a valid Hugging Face token in the Airflow "
+        'connection\'s "Hugging Face token" field (HF_TOKEN when there is no connection).'
     )
 
 
@@ -186,6 +186,7 @@ def error_from_response(response: httpx.Response) -> HubStatusError:
     parts = [f"{request.method} {request.url} failed with {response.status_code} {response.reason_phrase}"]
     if server_message:
         parts[0] += f": {server_message}"
+    parts[0] = _sentence(parts[0])
     parts.append(cls.hint)
     retry_after = retry_after_seconds(response.headers) if cls is RateLimitedError else None
     if retry_after is not None:
@@ -203,6 +204,11 @@ def error_from_response(response: httpx.Response) -> HubStatusError:
     if cls is RateLimitedError:
         return RateLimitedError(" ".join(parts), retry_after=retry_after, **kwargs)
     return cls(" ".join(parts), **kwargs)
+
+
+def _sentence(text: str) -> str:
+    """End ``text`` as a sentence: the Hub's messages often have no full stop ("...header")."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def transport_error(exc: httpx.TransportError) -> HubTransportError:

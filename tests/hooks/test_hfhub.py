@@ -288,7 +288,7 @@ def test_every_async_twin_takes_the_arguments_of_its_sync_form() -> None:
 
 
 def test_the_connection_form_hides_the_fields_a_hub_connection_does_not_use() -> None:
-    assert HfHubHook.get_ui_field_behaviour()["hidden_fields"] == ["schema", "port", "login"]
+    assert HfHubHook.get_ui_field_behaviour()["hidden_fields"] == ["schema", "login"]
 
 
 def test_airflow_lists_the_provider_and_its_connection_type(tmp_path: Path) -> None:

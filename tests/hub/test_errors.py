@@ -56,3 +56,19 @@ def test_rate_limit_wait_comes_from_the_hub(headers: dict[str, str], seconds: fl
     error = errors.error_from_response(_response(429, headers))
     assert isinstance(error, errors.RateLimitedError)
     assert error.retry_after == seconds
+
+
+def test_401_reads_as_sentences_and_names_the_form_field() -> None:
+    # The Hub's message has no full stop; the fix must not run on into it, and must name the field
+    # the connection form shows ("Hugging Face token", get_provider_info.py), not "password".
+    error = errors.error_from_response(
+        _response(401, {"x-error-message": "Invalid credentials in Authorization header"})
+    )
+    message = str(error)
+    assert "failed with 401 Unauthorized: Invalid credentials in Authorization header. The token" in message
+    assert '"Hugging Face token" field' in message and "password" not in message
+
+
+def test_a_message_that_ends_a_sentence_gets_no_second_full_stop() -> None:
+    error = errors.error_from_response(_response(409, {"x-error-message": "Space is busy."}))
+    assert "Space is busy. The resource" in str(error)
