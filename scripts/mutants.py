@@ -291,15 +291,15 @@ MUTANTS = [
     Mutant(
         "a hook argument's default differs from HfApi's",
         f"{PKG}/hub/client.py",
-        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None",
-        "        self, *, job_id: str, namespace: str | None = None, follow: bool = True, tail: int | None = None",
+        "        follow: bool = False,\n        tail: int | None = None,\n        stages: flows.StageSource",
+        "        follow: bool = True,\n        tail: int | None = None,\n        stages: flows.StageSource",
         ("tests/hooks/test_hfhub.py::test_hook_methods_take_the_official_clients_names_and_arguments",),
     ),
     Mutant(
         "an async twin's arguments drift from its sync form",
         f"{PKG}/hub/async_client.py",
-        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = None",
-        "        self, *, job_id: str, namespace: str | None = None, follow: bool = False, tail: int | None = 10",
+        "        tail: int | None = None,\n        stages: flows.AsyncStageSource",
+        "        tail: int | None = 10,\n        stages: flows.AsyncStageSource",
         ("tests/hooks/test_hfhub.py::test_every_async_twin_takes_the_arguments_of_its_sync_form",),
     ),
     Mutant(
