@@ -40,6 +40,13 @@ MUTANTS = [
         ("tests/triggers/test_stage_poller.py",),
     ),
     Mutant(
+        "a whole listing for one Job that ended alone",
+        f"{PKG}/triggers/stage_poller.py",
+        "        if self.listing and len(jobs) > 1 and not (wanted and len(wanted) < pages):",
+        "        if self.listing and len(jobs) > 1:",
+        ("tests/triggers/test_stage_poller.py",),
+    ),
+    Mutant(
         "ignore a low rate-limit budget",
         f"{PKG}/triggers/stage_poller.py",
         "        low = budget.low(now)\n        slow =",

@@ -6,7 +6,9 @@ https://huggingface.co/docs/hub/rate-limits). Here every watch subscribes its Jo
 answers them all: one ``GET /api/jobs/{namespace}?stage=SCHEDULING&stage=RUNNING`` (every page; the
 Hub filters server-side, docs/hub-api.md#jobs), and one ``inspect`` for each followed Job missing
 from that list (it has ended; its outcome is then final and never asked again). With a single Job
-to follow, or where listing is refused, each Job is inspected instead.
+to follow, where listing is refused, or when fewer Jobs want an answer than a listing has pages (a
+Job whose log just ended, alone), those Jobs are inspected instead. Each Job's readers go on as soon
+as its own word is in, not when the whole round is.
 
 Rounds run slowly (the subscribers' shortest poll interval) while nobody waits, and promptly (after
 a short gathering pause, at most every ``MIN_ROUND_GAP`` s) while someone asks for a fresh answer,
@@ -42,6 +44,9 @@ GATHER_SECONDS = 0.05
 MIN_ROUND_GAP = 0.5
 # With little budget left, prompt rounds come no more often than this.
 LOW_BUDGET_ROUND_GAP = 5.0
+# Jobs per page of a listing, to weigh a listing against inspecting the Jobs that want an answer
+# (the fake Hub's page; the Hub documents none, docs/hub-api.md#pagination).
+LISTING_PAGE_GUESS = 50
 
 Reader = Callable[[bool], Awaitable[JobInfo | None]]
 
@@ -57,21 +62,38 @@ class Subscription:
     latest: JobInfo | None = None
     error: HubError | None = None
     version: int = 0  # bumped when the Job's stage changes
+    _fresh: asyncio.Future[None] | None = None  # a reader waits for a round started after...
+    _fresh_since: float = 0.0  # ...this moment
 
     @property
     def over(self) -> bool:
         return self.latest is not None and self.latest.stage.is_terminal
 
-    def deliver(self, state: JobInfo | HubError) -> None:
+    def deliver(self, state: JobInfo | HubError, round_started: float) -> None:
+        """A round's word on the Job; a reader waiting for a fresh one goes on at once."""
         if isinstance(state, HubError):
             self.error = state
-            return
-        changed = self.latest is None or str(self.latest.stage) != str(state.stage)
-        self.latest, self.error = state, None
-        if changed:
-            self.version += 1
-            if self.on_change is not None:
-                self.on_change()
+        else:
+            changed = self.latest is None or str(self.latest.stage) != str(state.stage)
+            self.latest, self.error = state, None
+            if changed:
+                self.version += 1
+                if self.on_change is not None:
+                    self.on_change()
+        self.settle(round_started)
+
+    def settle(self, round_started: float) -> None:
+        """A round that started at ``round_started`` is over for this Job: its waiting reader goes on."""
+        if self._fresh is not None and not self._fresh.done() and round_started >= self._fresh_since:
+            self._fresh.set_result(None)
+
+    async def fresh(self) -> None:
+        """Wait for the word of a round that starts after this call (cancelling leaves it be)."""
+        if self._fresh is None or self._fresh.done():
+            self._fresh = asyncio.get_running_loop().create_future()
+            self._fresh_since = time.monotonic()
+        self.poller.want(self.job_id)
+        await asyncio.shield(self._fresh)
 
     def reader(self) -> Reader:
         """A stage source for one reader: news it has not seen comes at once, else a fresh round.
@@ -83,7 +105,7 @@ class Subscription:
         async def stage(prompt: bool) -> JobInfo | None:
             nonlocal seen
             if prompt and not self.over and self.version == seen:
-                await self.poller.fresh_round()
+                await self.fresh()
             seen = self.version
             if self.error is not None and not self.over:
                 raise self.error
@@ -101,8 +123,8 @@ class StagePoller:
     rounds: int = 0
     _task: asyncio.Task[None] | None = None
     _poke: asyncio.Event = field(default_factory=asyncio.Event)
-    _waiting: asyncio.Future[None] | None = None
-    _waiting_since: float = 0.0
+    _wanted: set[str] = field(default_factory=set)  # Jobs whose readers wait for a fresh round
+    _wanted_since: float = 0.0
     _last_start: float = float("-inf")
     _last_end: float = field(default_factory=time.monotonic)
     _requests_per_round: int = 1
@@ -122,14 +144,13 @@ class StagePoller:
         finally:
             self._leave(subscription)
 
-    async def fresh_round(self) -> None:
-        """Wait for a round that starts after this call; cancelling the wait leaves the round be."""
-        if self._waiting is None:
-            self._waiting = asyncio.get_running_loop().create_future()
-            self._waiting_since = time.monotonic()
-            self._poke.set()
+    def want(self, job_id: str) -> None:
+        """A reader of this Job waits for a fresh answer: run a prompt round."""
+        if not self._wanted:
+            self._wanted_since = time.monotonic()
+        self._wanted.add(job_id)
+        self._poke.set()
         self._start()
-        await asyncio.shield(self._waiting)
 
     def _start(self) -> None:
         if self._task is None or self._task.done():
@@ -155,20 +176,24 @@ class StagePoller:
                 if self.subscriptions:
                     await self._round()
         finally:
-            waiting, self._waiting = self._waiting, None
-            if waiting is not None and not waiting.done():
-                waiting.set_exception(HubTransportError("the shared stage poller stopped"))
+            stopped = HubTransportError("the shared stage poller stopped")
+            for subscription in self._all():
+                if subscription._fresh is not None and not subscription._fresh.done():
+                    subscription._fresh.set_exception(stopped)
+
+    def _all(self) -> list[Subscription]:
+        return [subscription for subs in self.subscriptions.values() for subscription in subs]
 
     def _due(self, now: float) -> float:
         budget = self.client.rate_budget
         low = budget.low(now)
-        slow = min((sub.interval for subs in self.subscriptions.values() for sub in subs), default=60.0)
+        slow = min((sub.interval for sub in self._all()), default=60.0)
         if low:
             slow = max(slow, budget.spread(now, self._requests_per_round))
         due = self._last_end + slow
-        if self._waiting is not None:
+        if self._wanted:
             gap = LOW_BUDGET_ROUND_GAP if low else MIN_ROUND_GAP
-            due = min(due, max(self._waiting_since + GATHER_SECONDS, self._last_start + gap))
+            due = min(due, max(self._wanted_since + GATHER_SECONDS, self._last_start + gap))
         return max(due, budget.throttled_until)
 
     async def _until_due(self) -> None:
@@ -181,35 +206,43 @@ class StagePoller:
                 poked.cancel()
 
     async def _round(self) -> None:
-        waiting, self._waiting = self._waiting, None
-        self._last_start = time.monotonic()
+        """Ask the Hub about the followed Jobs; each Job's readers go on as soon as its word is in."""
+        wanted, self._wanted = self._wanted, set()
+        started = self._last_start = time.monotonic()
         self.rounds += 1
+        jobs = [job_id for job_id, subs in self.subscriptions.items() if not subs[0].over]
         try:
-            jobs = [job_id for job_id, subs in self.subscriptions.items() if not subs[0].over]
-            try:
-                states = await self._read(jobs)
-            except HubError as exc:
-                log.warning("The Hub did not answer the stage check for %d Job(s): %s", len(jobs), exc)
-                states = dict.fromkeys(jobs, exc)
-            for job_id, state in states.items():
-                for subscription in self.subscriptions.get(job_id, []):
-                    subscription.deliver(state)
+            await self._read(jobs, wanted & set(jobs), started)
+        except HubError as exc:
+            log.warning("The Hub did not answer the stage check for %d Job(s): %s", len(jobs), exc)
+            for job_id in jobs:
+                self._deliver(job_id, exc, started)
         finally:
             self._last_end = time.monotonic()
-            if waiting is not None and not waiting.done():
-                waiting.set_result(None)
+            for subscription in self._all():  # answered or not, no reader waits past its round
+                subscription.settle(started)
         self._say_budget()
 
-    async def _read(self, jobs: list[str]) -> dict[str, JobInfo | HubError]:
-        active: dict[str, JobInfo] | None = None
-        if self.listing and len(jobs) > 1:  # for one Job an inspect costs no more than a listing
+    async def _read(self, jobs: list[str], wanted: set[str], started: float) -> None:
+        """One listing and an inspect of each Job missing from it; or, when only a few Jobs want an
+        answer (fewer than a listing's pages), or listing is not possible, inspects alone."""
+        pages = 1 + len(jobs) // LISTING_PAGE_GUESS
+        active = None
+        if self.listing and len(jobs) > 1 and not (wanted and len(wanted) < pages):
             active = await self._list()
-        missing = [job_id for job_id in jobs if active is None or job_id not in active]
-        found = await asyncio.gather(*(self._inspect(job_id) for job_id in missing))
-        self._requests_per_round = max(1, len(missing) + (1 if active is not None else 0))
-        states: dict[str, JobInfo | HubError] = dict(zip(missing, found, strict=True))
-        states.update({job_id: active[job_id] for job_id in jobs if active and job_id in active})
-        return states
+        if active is not None:
+            for job_id in jobs:
+                if job_id in active:  # delivered before any inspect: their readers need not wait
+                    self._deliver(job_id, active[job_id], started)
+            missing = [job_id for job_id in jobs if job_id not in active]
+        else:
+            missing = sorted(wanted) if wanted else jobs
+        self._requests_per_round = len(missing) + (pages if active is not None else 0)
+        await asyncio.gather(*(self._inspect(job_id, started) for job_id in missing))
+
+    def _deliver(self, job_id: str, state: JobInfo | HubError, started: float) -> None:
+        for subscription in self.subscriptions.get(job_id, []):
+            subscription.deliver(state, started)
 
     async def _list(self) -> dict[str, JobInfo] | None:
         try:
@@ -226,11 +259,12 @@ class StagePoller:
             return None
         return {job.id: job for job in jobs}
 
-    async def _inspect(self, job_id: str) -> JobInfo | HubError:
+    async def _inspect(self, job_id: str, started: float) -> None:
         try:
-            return await self.client.inspect_job(job_id=job_id, namespace=self.namespace)
+            state: JobInfo | HubError = await self.client.inspect_job(job_id=job_id, namespace=self.namespace)
         except HubError as exc:
-            return exc
+            state = exc
+        self._deliver(job_id, state, started)
 
     def _say_budget(self) -> None:
         """Say once when the Hub throttles this connection, and once when its budget runs low."""

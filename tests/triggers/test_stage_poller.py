@@ -12,6 +12,7 @@ import pytest
 
 from airflow_provider_hfhub.hooks.hfhub import HfHubHook
 from airflow_provider_hfhub.testing import FakeHub
+from airflow_provider_hfhub.triggers import stage_poller
 from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
 from tests.airflow_support import first_event
 
@@ -147,3 +148,24 @@ async def test_a_refused_listing_falls_back_to_inspecting_each_job(
     assert {r["path"].rsplit("/", 1)[1] for r in inspects if r["time"] >= since} == set(job_ids)
     said = [r for r in caplog.records if "refused to list" in r.getMessage()]
     assert len(said) == 1
+
+
+async def test_a_job_ending_alone_is_inspected_rather_than_a_whole_listing(
+    hub_connection: FakeHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With listings of 2 Jobs a page, following 12 Jobs a listing takes 7 pages: one Job's end is
+    # checked by inspecting that Job alone.
+    monkeypatch.setattr(stage_poller, "LISTING_PAGE_GUESS", 2)
+    job_ids = start_jobs(hub_connection, JOBS)
+    tasks = follow(job_ids, hub_connection.user, poll_interval=600)
+    await until(lambda: streams(hub_connection) >= JOBS)
+    since = time.time()
+    hub_connection.finish_job(job_ids[0])
+    first = await tasks[0]
+    listings, inspects = stage_requests(hub_connection, since)
+    for job_id in job_ids[1:]:
+        hub_connection.finish_job(job_id)
+    await asyncio.gather(*tasks[1:])
+
+    assert first["status"] == "success"
+    assert listings == [] and {r["path"].rsplit("/", 1)[1] for r in inspects} == {job_ids[0]}
