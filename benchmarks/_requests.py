@@ -88,6 +88,24 @@ def round_starts(requests: Iterable[dict[str, Any]]) -> list[float]:
     return [r["time"] for r in requests if starts_round(r)]
 
 
+def rounds(requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The listing rounds in order: when each started, its pages, and the inspects that followed it.
+
+    A shared poller's round lists every page, then inspects the followed Jobs missing from the
+    list; its next round starts with a first page again (``triggers/stage_poller.py``).
+    """
+    out: list[dict[str, Any]] = []
+    for r in sorted(requests, key=lambda r: r["time"]):
+        k = kind(r)
+        if starts_round(r):
+            out.append({"start": r["time"], "pages": 1, "inspects": 0})
+        elif out and k == "listing_pages":
+            out[-1]["pages"] += 1
+        elif out and k == "inspects":
+            out[-1]["inspects"] += 1
+    return out
+
+
 def projection(
     *,
     jobs: int,

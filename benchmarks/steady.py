@@ -81,21 +81,28 @@ def _driver(
     return drive
 
 
+def _round_figures(requests: list[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
+    """The rounds that started in ``[start, end)``, each with all its pages (they may end after)."""
+    inside = [r for r in _requests.rounds(requests) if start <= r["start"] < end]
+    n = len(inside)
+    starts = [r["start"] for r in inside]
+    return {
+        "rounds": n,
+        "pages_per_round": round(sum(r["pages"] for r in inside) / n, 2) if n else None,
+        "inspects_per_round": round(sum(r["inspects"] for r in inside) / n, 2) if n else None,
+        "round_period_s": round((starts[-1] - starts[0]) / (n - 1), 2) if n > 1 else None,
+    }
+
+
 def _window(requests: list[dict[str, Any]], n: int, start: float, end: float) -> dict[str, Any]:
-    """Requests in the window: by kind, per poll round, per Job-minute, and the rounds' period."""
-    inside = _requests.between(requests, start, end)
-    counts = _requests.count(inside)
-    rounds, starts = counts["listing_rounds"], _requests.round_starts(inside)
+    """Requests in the window: by kind, per poll round, per Job-minute."""
+    counts = _requests.count(_requests.between(requests, start, end))
     minutes = max(end - start, 1e-9) / 60
     other = counts["total"] - counts["listing_pages"] - counts["inspects"]
     return {
         "seconds": round(end - start, 1),
         **counts,
-        "per_round": {
-            "listing_pages": round(counts["listing_pages"] / rounds, 2) if rounds else None,
-            "inspects": round(counts["inspects"] / rounds, 2) if rounds else None,
-        },
-        "round_period_s": round((starts[-1] - starts[0]) / (len(starts) - 1), 2) if len(starts) > 1 else None,
+        **_round_figures(requests, start, end),
         "per_job_minute": round(counts["total"] / (n * minutes), 4),
         "other_per_job_minute": round(other / (n * minutes), 4),
     }
@@ -108,19 +115,23 @@ def _isolated(requests: list[dict[str, Any]], marks: dict[str, Any]) -> dict[str
     moves the next backstop round a poll interval away: all rounds in the phase are the ends' own.
     """
     ends = marks["isolated_ends"]
-    counts = _requests.count(_requests.between(requests, ends[0], marks["mass_end"][0]))
+    start, end = ends[0], marks["mass_end"][0]
+    counts = _requests.count(_requests.between(requests, start, end))
+    rounds = _round_figures(requests, start, end)
     k = len(ends)
+    pages = rounds["rounds"] * (rounds["pages_per_round"] or 0)
     other = counts["total"] - counts["listing_pages"] - counts["inspects"]
     return {
         "ends": k,
-        "phase_s": round(marks["mass_end"][0] - ends[0], 1),
+        "phase_s": round(end - start, 1),
         **counts,
+        **rounds,
         "per_end": {
-            "listing_pages": round(counts["listing_pages"] / k, 2),
+            "listing_pages": round(pages / k, 2),
             "inspects": round(counts["inspects"] / k, 2),
             "other": round(other / k, 2),
         },
-        "listing_rounds_per_end": round(counts["listing_rounds"] / k, 2),
+        "listing_rounds_per_end": round(rounds["rounds"] / k, 2),
     }
 
 
@@ -142,17 +153,18 @@ def _analyse(
     start_cost = (before["log_streams"] + before["other"]) / n
     isolated = _isolated(requests, marks) if marks.get("isolated_ends") else None
     per_end = isolated["per_end"] if isolated else {}
-    rounds = steady["listing_rounds"]
-    projection = _requests.projection(
-        jobs=n,
-        round_pages=steady["listing_pages"] / rounds if rounds else 0.0,
-        round_inspects=steady["inspects"] / rounds if rounds else 0.0,
-        other_per_job_minute=steady["other_per_job_minute"],
-        start_cost=start_cost,
-        end_pages=per_end.get("listing_pages"),
-        end_inspects=per_end.get("inspects"),
-        end_other=per_end.get("other"),
-    )
+    projection = None
+    if steady["rounds"]:  # none when the loop was too busy to poll (see loop_lag_ms)
+        projection = _requests.projection(
+            jobs=n,
+            round_pages=steady["pages_per_round"],
+            round_inspects=steady["inspects_per_round"],
+            other_per_job_minute=steady["other_per_job_minute"],
+            start_cost=start_cost,
+            end_pages=per_end.get("listing_pages"),
+            end_inspects=per_end.get("inspects"),
+            end_other=per_end.get("other"),
+        )
     out: dict[str, Any] = {
         "kind": kind,
         "window": steady,
@@ -194,11 +206,12 @@ def run_kind(
             during=_driver(hub, kind, n, window, isolated),
         )  # fmt: skip
     out = _analyse(kind, n, result, hub_jobs, requests)
-    projection = out["projection_1000_one_hour_jobs_at_60s"]
+    window_figures, projection = out["window"], out["projection_1000_one_hour_jobs_at_60s"] or {}
     progress(
-        f"steady: {kind} done: {out['window']['listing_rounds']} rounds in {out['window']['seconds']} s, "
-        f"{out['window']['per_round']['listing_pages']} pages/round, {out['window']['per_job_minute']} req/job-min; "
-        f"projected {projection['quiet_per_5_min']} quiet, {projection.get('with_churn_per_5_min')} with churn per 5 min"
+        f"steady: {kind} done: {window_figures['rounds']} rounds in {window_figures['seconds']} s, "
+        f"{window_figures['pages_per_round']} pages/round, {window_figures['per_job_minute']} req/job-min; "
+        f"projected per 5 min: {projection.get('quiet_per_5_min')} quiet, "
+        f"{projection.get('with_churn_per_5_min')} with churn; lag p99 {out['loop_lag_ms']['p99']} ms"
     )
     return out
 
@@ -220,7 +233,7 @@ def run(
     silent = results.get("silent")
     targets: dict[str, Any] = {}
     if silent:  # the worst case carries the targets
-        targets = dict(silent["projection_1000_one_hour_jobs_at_60s"]["targets"])
+        targets = dict((silent["projection_1000_one_hour_jobs_at_60s"] or {}).get("targets", {}))
         targets["mass_end_one_inspect_per_job_and_few_rounds"] = silent["mass_end"][
             "target_at_most_one_inspect_per_job_and_few_rounds"
         ]
@@ -241,7 +254,9 @@ def run(
         "notes": [
             "ours alone, each kind on a fresh fake Hub; a listing round is one page per page_size running Jobs",
             "window: from every log stream open to the first end, 0.5 s off each side; no Job starts or ends in it",
-            "per_job_minute is at the benchmark's poll interval; the projection scales rounds to the default 60 s",
+            "per_job_minute is at the benchmark's poll interval; the projection scales rounds to the default 60 s;"
+            " a round's pages count with it even past the window's end",
+            "no projection when no round started in the window (the loop too busy to poll: see loop_lag_ms)",
             "isolated ends: requests per end, the other Jobs still running (every round then is a prompt one)",
             "projection: measured at `jobs`, listing pages scaled to 1,000 Jobs; churn = 1,000/12 starts and"
             " isolated ends per 5 minutes (one-hour Jobs), each at its measured cost",
