@@ -70,9 +70,9 @@ def test_end_checks_allow_one_inspect_per_job_and_a_few_rounds() -> None:
 
 
 def test_projection_scales_pages_to_1000_jobs_and_adds_the_churn_of_one_hour_jobs() -> None:
-    # Measured at 100 Jobs: 2 pages a round (page size 50); at 1,000 Jobs a round is 20 pages.
+    # Measured at 60 Jobs: 2 pages a round (page size 50); at 1,000 Jobs a round is 20 pages, not 33.
     projected = _requests.projection(
-        jobs=100, round_pages=2, round_inspects=0, other_per_job_minute=0.001,
+        jobs=60, round_pages=2, round_inspects=0, other_per_job_minute=0.001,
         start_cost=1, end_pages=4, end_inspects=1, end_other=0,
     )  # fmt: skip
     assert projected["quiet_per_5_min"] == 5 * 20 + 0.001 * 1000 * 5  # 5 rounds of 20 pages + the rest
