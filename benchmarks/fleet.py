@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -115,6 +116,7 @@ def _figures(
         "fake_hub_cpu_s": result.get("fake_hub_cpu_s"),
         "fake_hub_answer_ms": _probe(result),
         "errors": result["error_count"],
+        "load_avg_1m_after": round(os.getloadavg()[0], 2),  # above the 2 cores: others' work slowed this
         "first_errors": result["errors"][:3],
     }
 
@@ -140,8 +142,10 @@ def run_one(
     # queue in httpx's 100-connection pool, whose O(queued x connections) scans then stall the loop.
     args = ["--interval", str(POLLER_INTERVAL), "--random-phase"] if mode == "poller" else []
     progress(f"fleet: {mode}, {n} Jobs x {seconds:g} s at {rate:g} lines/s")
+    # A bigger fleet takes longer to start (and to create: its first Jobs print meanwhile).
+    timeout = seconds + 45 + n * 0.02
     result, hub_jobs, requests = follow_jobs(
-        hub, mode, scenarios, timeout=seconds + 45, poll_interval=poll_interval, extra_args=args
+        hub, mode, scenarios, timeout=timeout, poll_interval=poll_interval, extra_args=args
     )
     figures = _figures(result, hub_jobs, requests)
     if mode == "poller":
@@ -284,7 +288,7 @@ def run(
             "detection latency: trigger event time minus the fake Hub's terminal_at (same clock)",
             "official: namespace passed explicitly (no whoami per call); its shared httpx pool limit lifted",
             "poller: plain httpx.AsyncClient, each Job's checks start at a random phase in the interval",
-            "a Job without an event 45 s after its planned end counts as not detected",
+            "a Job without an event 45 s (+20 s per 1,000 Jobs) after its planned end counts as not detected",
             "scaling: [smaller size, larger size, ratio] of ours; totals (CPU, RSS growth, requests) are"
             f" worse than linear above {_SLACK:g}x the Jobs' ratio, latencies likewise (above 0.5 s, 50 ms lag)",
         ],
