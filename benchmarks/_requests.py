@@ -89,7 +89,7 @@ def round_starts(requests: Iterable[dict[str, Any]]) -> list[float]:
 
 
 def rounds(requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The listing rounds in order: when each started, its pages, and the inspects that followed it.
+    """The listing rounds in order: their first and last request, pages, and the inspects that followed.
 
     A shared poller's round lists every page, then inspects the followed Jobs missing from the
     list; its next round starts with a first page again (``triggers/stage_poller.py``).
@@ -98,11 +98,10 @@ def rounds(requests: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in sorted(requests, key=lambda r: r["time"]):
         k = kind(r)
         if starts_round(r):
-            out.append({"start": r["time"], "pages": 1, "inspects": 0})
-        elif out and k == "listing_pages":
-            out[-1]["pages"] += 1
-        elif out and k == "inspects":
-            out[-1]["inspects"] += 1
+            out.append({"start": r["time"], "last": r["time"], "pages": 1, "inspects": 0})
+        elif out and k in ("listing_pages", "inspects"):
+            out[-1]["pages" if k == "listing_pages" else "inspects"] += 1
+            out[-1]["last"] = r["time"]
     return out
 
 

@@ -82,8 +82,8 @@ def _driver(
 
 
 def _round_figures(requests: list[dict[str, Any]], start: float, end: float) -> dict[str, Any]:
-    """The rounds that started in ``[start, end)``, each with all its pages (they may end after)."""
-    inside = [r for r in _requests.rounds(requests) if start <= r["start"] < end]
+    """The rounds wholly in ``[start, end)``: one still running at ``end`` may see Jobs that ended."""
+    inside = [r for r in _requests.rounds(requests) if start <= r["start"] and r["last"] < end]
     n = len(inside)
     starts = [r["start"] for r in inside]
     return {
@@ -258,7 +258,7 @@ def run(
             "ours alone, each kind on a fresh fake Hub; a listing round is one page per page_size running Jobs",
             "window: from every log stream open to the first end, 0.5 s off each side; no Job starts or ends in it",
             "per_job_minute is at the benchmark's poll interval; the projection scales rounds to the default 60 s;"
-            " a round's pages count with it even past the window's end",
+            " per round: the rounds wholly inside the window",
             "no projection when no round started in the window (the loop too busy to poll: see loop_lag_ms)",
             "isolated ends: requests per end, the other Jobs still running (every round then is a prompt one)",
             "projection: measured at `jobs`, listing pages scaled to 1,000 Jobs; churn = 1,000/12 starts and"

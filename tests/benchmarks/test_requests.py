@@ -35,13 +35,9 @@ def test_paged_listings_count_as_rounds_beside_inspects_and_streams(
         "listing_rounds": 2,
     }
     assert _requests.round_starts(requests) == [requests[0]["time"], requests[4]["time"]]
-    assert _requests.rounds(requests) == [
-        {
-            "start": requests[0]["time"],
-            "pages": 2,
-            "inspects": 1,
-        },  # the inspect after a listing is its round's
-        {"start": requests[4]["time"], "pages": 2, "inspects": 0},
+    assert _requests.rounds(requests) == [  # the inspect after a listing is its round's
+        {"start": requests[0]["time"], "last": requests[2]["time"], "pages": 2, "inspects": 1},
+        {"start": requests[4]["time"], "last": requests[5]["time"], "pages": 2, "inspects": 0},
     ]
     since_inspect = _requests.end_checks(requests, requests[2]["time"], jobs=1)
     assert (since_inspect["inspects"], since_inspect["listing_pages"], since_inspect["listing_rounds"]) == (
