@@ -1,7 +1,7 @@
 """Run every benchmark and print one JSON document: ``python -m benchmarks [--quick] [--only a,b]``.
 
-Order: fleet (100 and 1,000 Jobs), detection with worker time alongside (both mostly wait on
-the clock), throughput, parse cost. Progress goes to stderr; stdout gets the JSON alone.
+Order: fleet (1,000 Jobs, all competitors; 2,000, ours alone), steady state (silent and printing
+Jobs), detection with worker time alongside (both mostly wait on the clock), throughput, parse cost. Progress goes to stderr; stdout gets the JSON alone.
 
 ``make bench`` passes no arguments; the environment sets the same two options there:
 ``BENCH_QUICK=1`` (small sizes, a smoke run of a few minutes) and ``BENCH_ONLY=a,b`` (a subset),
@@ -18,28 +18,40 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from benchmarks import detection, fleet, parse_cost, throughput, worker_time
+from benchmarks import detection, fleet, parse_cost, steady, throughput, worker_time
 from benchmarks._common import machine, print_json, progress
 
 # name: (the benchmark, its full sizes, its quick sizes)
 PLAN: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, Any]]] = {
-    "fleet": (fleet.run, {"jobs": (100, 1000), "seconds": 30.0}, {"jobs": (20, 100), "seconds": 10.0}),
+    "fleet": (
+        fleet.run,
+        {"jobs": (1000, 2000), "seconds": 30.0, "ours_only_above": 1000},
+        {"jobs": (100, 200), "seconds": 10.0, "ours_only_above": 100},
+    ),
+    "steady": (
+        steady.run,
+        {"jobs": 1000, "poll_interval": 5.0, "window": 20.0, "isolated": 4},
+        {"jobs": 100, "poll_interval": 4.0, "window": 12.0, "isolated": 3},
+    ),
     "detection": (detection.run, {"repetitions": 50}, {"repetitions": 10}),
     "worker_time": (worker_time.run, {"seconds": 60.0}, {"seconds": 10.0}),
     "throughput": (throughput.run, {"lines": 200_000}, {"lines": 20_000}),
-    "parse_cost": (parse_cost.run, {"samples": 10}, {"samples": 3}),
+    # Five import samples, not ten: the fleet at 2,000 Jobs and the steady state fit in the 10 minutes.
+    "parse_cost": (parse_cost.run, {"samples": 5}, {"samples": 3}),
 }
 
 
 def _targets(results: dict[str, Any]) -> dict[str, Any]:
-    """Every benchmark's targets in one place; the fleet's at its largest size."""
+    """Every benchmark's targets in one place; the fleet's at its largest size with every competitor."""
     out: dict[str, Any] = {}
     for name, result in results.items():
         if "error" in result:
             out[name] = {"error": result["error"]}
         elif name == "fleet":
-            largest = max(result["sizes"], key=int)
-            out[f"fleet_{largest}"] = result["sizes"][largest].get("targets", {})
+            out[f"fleet_{result['targets_at']}"] = result["targets"]
+            out["fleet_scaling_worse_than_linear"] = {
+                step: figures["worse_than_linear"] for step, figures in result["scaling"].items()
+            }
         else:
             out[name] = result.get("targets", {})
     return out

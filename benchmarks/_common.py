@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -101,13 +102,18 @@ class FakeHubProcess:
     """
 
     def __init__(self, stage_lag: float, keepalive_interval: float = 15.0) -> None:
+        command = [
+            PYTHON, "-m", "airflow_provider_hfhub.testing.fake_hub", "--host", "127.0.0.1",
+            "--port", "0", "--stage-lag", str(stage_lag), "--keepalive-interval", str(keepalive_interval),
+        ]  # fmt: skip
+        profile_dir = os.environ.get("BENCH_PROFILE_FAKE_HUB")
+        if profile_dir:  # where the fake Hub's time goes (cProfile writes it when SIGTERM ends the server)
+            os.makedirs(profile_dir, exist_ok=True)
+            out = os.path.join(profile_dir, f"fake-hub-{time.time():.0f}.prof")
+            command[1:1] = ["-m", "cProfile", "-o", out]
         self.proc = subprocess.Popen(
-            [
-                PYTHON, "-m", "airflow_provider_hfhub.testing.fake_hub", "--host", "127.0.0.1",
-                "--port", "0", "--stage-lag", str(stage_lag), "--keepalive-interval", str(keepalive_interval),
-            ],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=ROOT,
-        )  # fmt: skip
+            command, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, cwd=ROOT
+        )
         assert self.proc.stdout is not None
         url = self.proc.stdout.readline().strip()
         if not url.startswith("http"):
@@ -148,7 +154,21 @@ class FakeHubProcess:
 
     def hub_requests(self) -> list[dict[str, Any]]:
         """Hub requests (admin excluded) without their headers, to keep the answer small."""
-        return [{k: r[k] for k in ("time", "method", "path")} for r in self.hub.requests()]
+        return [{k: r[k] for k in ("time", "method", "path", "query")} for r in self.hub.requests()]
+
+    def finish_jobs(self, job_ids: Sequence[str]) -> tuple[float, float]:
+        """End held Jobs all at once (16 at a time, as fast as the fake answers); first and last time."""
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            for done in pool.map(
+                lambda job_id: self.http.post(f"/_fake/jobs/{job_id}/finish", json={}), job_ids
+            ):
+                done.raise_for_status()
+        return started, time.time()
+
+    def open_log_streams(self) -> int:
+        """Job log streams the fake Hub is serving now."""
+        return sum(1 for s in self.hub.open_streams("/api/jobs/") if s["path"].endswith("/logs"))
 
     def stop(self) -> None:
         self.hub.close()
@@ -303,36 +323,45 @@ def follow_jobs(
     timeout: float,
     poll_interval: float = 60.0,
     extra_args: Sequence[str] = (),
+    during: Callable[[list[str]], Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
     """Start one Job per scenario once competitor ``mode`` is ready, let it follow them all.
 
     Job ``i`` writes the lines of ``scenarios[i]`` (``job-i line k``: the sink counts them by ``i``).
-    Returns the competitor's result, the fake Hub's view of the Jobs, and the Hub requests made
-    while the competitor followed them (the Jobs' creation excluded).
+    ``during(job_ids)`` runs in a thread while the competitor follows (e.g. to end held Jobs); its
+    answer is the result's ``during``. Returns the competitor's result, the fake Hub's view of the
+    Jobs, and the Hub requests made while the competitor followed them (the Jobs' creation excluded).
     """
     hub.add_scenarios(scenarios)
     state: dict[str, Any] = {}
+    pool = ThreadPoolExecutor(max_workers=1)
 
     def prepare() -> dict[str, Any]:
         ids = state["ids"] = hub.create_jobs([s["name"] for s in scenarios])
         hub.hub.clear_requests()
         state["hub_cpu"] = hub.cpu_seconds()
-        return {
+        payload = {
             "url": hub.url,
             "token": hub.hub.token,
             "namespace": hub.hub.user,
             "poll_interval": poll_interval,
             "jobs": [
-                {"id": job_id, "index": i, "lines": len(sc["lines"])}
+                {"id": job_id, "index": i, "lines": len(sc.get("lines", ()))}
                 for i, (job_id, sc) in enumerate(zip(ids, scenarios, strict=True))
             ],
         }
+        if during is not None:
+            state["during"] = pool.submit(during, ids)
+        return payload
 
     probe = Probe(hub.url)
     try:
         result = run_competitor(mode, connection_env(hub), prepare, timeout=timeout, extra_args=extra_args)
     finally:
         probe.stop()
+        pool.shutdown(wait=True)
+    if "during" in state:
+        result["during"] = state["during"].result()
     result["fake_hub_cpu_s"] = round(hub.cpu_seconds() - state["hub_cpu"], 2)
     result["fake_hub_probe_ms"] = probe.figures()
     result["job_ids"] = state["ids"]  # index i in the lines is the i-th of these
