@@ -205,9 +205,11 @@ def failing_deploy(demo: Demo) -> None:
 def asset_driven_deploy(demo: Demo) -> None:
     """A commit on the model fires its watcher trigger; the asset-scheduled DAG runs for it."""
     import asyncio
+    import logging
 
     from huggingface_hub import HfApi
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the push's every request is chatter here
     demo.hub.configure(orgs=["fake-org", "my-org"])
     api = HfApi(endpoint=demo.hub.url, token=demo.hub.token)
     api.create_repo(ASSET_MODEL)
