@@ -5,7 +5,9 @@ Run with ``make e2e-distributed`` (or ``pytest -m distributed``); the deployment
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -224,3 +226,53 @@ def test_celery_worker_killed_mid_sync_job_retry_reattaches(
     retry_log = api.log_events(SYNC_RETRY, run_id, TASK, 2)
     assert any(f"Re-attaching to Job {job['id']}" in event for event in retry_log), excerpt(retry_log)
     assert api.xcom(SYNC_RETRY, run_id, TASK, "return_value")["id"] == job["id"]
+
+
+def test_triggerer_paused_past_its_heartbeat_its_moved_trigger_keeps_the_job(
+    airflow_e2e: DistributedDeployment, api: AirflowApi, hub, dag_runs: DagRuns
+) -> None:
+    # A triggerer that stalls (GC pause, starved CPU, stopped container) past the health threshold
+    # loses its triggers to the other one; when it resumes, Airflow 3.3.2 cancels them with its
+    # "user action" message and calls on_kill (apache/airflow#73454, open). The Job must go on.
+    lines = job_lines("paused", 80)
+    hub.add_job_scenario("e2e-paused", lines=lines, line_interval=1.0)
+    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-paused"})
+    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
+    job = only_job(hub)
+    holder = wait_for(
+        "a triggerer to pick the trigger", lambda: airflow_e2e.triggerer_of(DEFERRED, run_id, TASK), 60
+    )
+    (other,) = set(TRIGGERERS) - {holder}
+    wait_for("a line in the task log", lambda: lines[0] in api.log_events(DEFERRED, run_id, TASK, 1), 60)
+
+    group = airflow_e2e.procs[holder].pid
+    os.killpg(group, signal.SIGSTOP)
+    try:
+        wait_for(
+            f"{other} to take the trigger from the paused {holder}",
+            lambda: airflow_e2e.triggerer_of(DEFERRED, run_id, TASK) == other or None,
+            timeout=120,
+        )
+    finally:
+        os.killpg(group, signal.SIGCONT)
+    (holder_job,) = [job_id for job_id, name in airflow_e2e.triggerer_jobs.items() if name == holder]
+    ti_logs = airflow_e2e.logs_dir / f"dag_id={DEFERRED}" / f"run_id={run_id}" / f"task_id={TASK}"
+    old_log = ti_logs / f"attempt=1.log.trigger.{holder_job}.log"
+    # Positive control: Airflow did call on_kill on the resumed triggerer (drop it once #73454 ships).
+    wait_for(
+        f"{holder} to cancel its moved trigger",
+        lambda: (
+            old_log.is_file() and "Trigger cancelled by user action, invoking on_kill" in old_log.read_text()
+        ),
+        timeout=60,
+    )
+
+    ti = api.wait_ti(DEFERRED, run_id, TASK, {"success", "failed"}, timeout=150)
+    assert (ti["state"], ti["try_number"]) == ("success", 1)
+    assert hub.job(job["id"])["stage"] == "COMPLETED", "the moved trigger's on_kill cancelled the Job"
+    cancels = [r["path"] for r in hub.requests("/api/jobs/") if r["path"].endswith("/cancel")]
+    assert not cancels and len(job_creations(hub)) == 1, cancels
+    events = api.log_events(DEFERRED, run_id, TASK, 1)
+    for line in lines:
+        plain, replayed = counts(events, line)
+        assert plain + replayed >= 1 and plain <= 1 and replayed <= 1, f"{line!r}: {(plain, replayed)}"
