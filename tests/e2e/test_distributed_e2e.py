@@ -98,9 +98,17 @@ def test_fifty_mapped_jobs_spread_over_workers_and_triggerers(
         runs = list((run_logs / f"task_id={TASK}" / f"map_index={index}").glob("attempt=1.log.trigger.*.log"))
         if len(runs) > 1:
             moved.append(index)
+        # With ~40 triggers starting at once on a loaded triggerer, Airflow's channel may not answer the
+        # trigger's "did an earlier run start?" XCom read in time: it then marks the replayable lines,
+        # as documented (README "Triggerer restart, at any moment"). Once each still, but marked.
+        unsure = any("Could not tell a restart from a first run" in path.read_text() for path in runs)
+        if unsure:
+            moved.append(index)
         for line in lines:
             plain, replayed = counts(events, line)
-            if len(runs) == 1:
+            if unsure and len(runs) == 1:
+                assert plain + replayed == 1, f"map {index}: {line!r} {(plain, replayed)}\n{excerpt(events)}"
+            elif len(runs) == 1:
                 assert (plain, replayed) == (1, 0), (
                     f"map {index}: {line!r} {(plain, replayed)}\n{excerpt(events)}"
                 )
@@ -110,7 +118,7 @@ def test_fifty_mapped_jobs_spread_over_workers_and_triggerers(
     # (triggerer_job_runner.py, "Trigger cancelled by user action"): on_kill must leave the Job be.
     cancels = [r["path"] for r in hub.requests("/api/jobs/") if r["path"].endswith("/cancel")]
     assert not cancels, f"Jobs cancelled (moved triggers: {moved}): {cancels}"
-    print(f"triggers that moved to the other triggerer: {moved}")
+    print(f"tasks whose trigger moved or could not tell a first run: {moved}")
 
     # Spread: both Celery workers ran some tasks, both triggerers ran some triggers.
     ran = {
@@ -255,7 +263,8 @@ def test_triggerer_paused_past_its_heartbeat_its_moved_trigger_keeps_the_job(
         )
     finally:
         os.killpg(group, signal.SIGCONT)
-    (holder_job,) = [job_id for job_id, name in airflow_e2e.triggerer_jobs.items() if name == holder]
+    # Its current job id: a triggerer killed and restarted by an earlier scenario has had two.
+    holder_job = max(job_id for job_id, name in airflow_e2e.triggerer_jobs.items() if name == holder)
     ti_logs = airflow_e2e.logs_dir / f"dag_id={DEFERRED}" / f"run_id={run_id}" / f"task_id={TASK}"
     old_log = ti_logs / f"attempt=1.log.trigger.{holder_job}.log"
     # Positive control: Airflow did call on_kill on the resumed triggerer (drop it once #73454 ships).
