@@ -26,7 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python scripts/unasync.py --check
 
-# The distributed profile is its own target (e2e-distributed): ~5 min here, over make test's budget.
+# The distributed profile is its own target (e2e-distributed): 5-6 min here, over make test's budget.
 suite: $(STAMP) ui-browser
 	$(PYTEST) -m "not distributed" tests
 
