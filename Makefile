@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(AIRFLOW_VERSION)
 PYTEST := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest -p no:cacheprovider
 
-.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean ui-browser ui-shots
+.PHONY: test suite examples suite-only pytest-only matrix e2e-oldest lint demo bench mutants dist clean ui-browser ui-shots e2e-distributed distributed-services
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python scripts/unasync.py --check
 
+# The distributed profile is its own target (e2e-distributed): 5-6 min here, over make test's budget.
 suite: $(STAMP) ui-browser
-	$(PYTEST) tests
+	$(PYTEST) -m "not distributed" tests
 
 # The browser tests (tests/ui) drive Debian's Chromium and chromedriver: installed here when missing
 # and we are root on Debian (as on CI); anywhere else tests/ui is skipped and pytest's summary says
@@ -39,6 +40,20 @@ ui-browser:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
 			|| echo "!! could not install chromium: tests/ui will be reported as NOT RUN"; \
 	else echo "!! no chromium/chromedriver and not root: tests/ui will be reported as NOT RUN"; fi
+
+# The distributed profile (tests/e2e/test_distributed_e2e.py): PostgreSQL and Redis from Debian's
+# packages (installed here when missing and we are root on Debian, as on CI; elsewhere its tests are
+# skipped, with the reason), CeleryExecutor, two workers, two triggerers, on Airflow $(AIRFLOW_VERSION).
+e2e-distributed: $(STAMP) distributed-services
+	$(PYTEST) -m distributed tests/e2e/test_distributed_e2e.py
+
+distributed-services:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "== installing Debian's postgresql and redis-server for the distributed e2e profile =="; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; } \
+			|| echo "!! could not install postgresql/redis-server: the distributed profile will be skipped"; \
+	else echo "!! no postgresql/redis-server and not root: the distributed profile will be skipped"; fi
 
 # A screenshot of each browser check, for a reviewer: ui-shots/<check>.png.
 ui-shots: $(STAMP) ui-browser

@@ -25,6 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "e2e: end-to-end scenarios on a real Airflow deployment (slow: minutes, not seconds)"
     )
+    config.addinivalue_line(
+        "markers", "distributed: e2e scenarios on PostgreSQL, Redis, Celery workers and two triggerers"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -49,7 +52,7 @@ def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDep
 @pytest.fixture
 def api(airflow_e2e: AirflowDeployment) -> AirflowApi:
     # A scenario that killed the triggerer and failed before restarting it must not break the next one.
-    airflow_e2e.ensure_running("triggerer")
+    airflow_e2e.ensure_all_running()
     return airflow_e2e.api
 
 

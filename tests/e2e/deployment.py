@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,9 @@ import httpx
 
 E2E_DIR = Path(__file__).resolve().parent
 DAGS_DIR = E2E_DIR / "dags"
+# The checkout under test: its components import the provider from here, not from wherever the
+# virtualenv's editable install points (a git worktree is another checkout).
+REPO_ROOT = E2E_DIR.parents[1]
 VENV_BIN = Path(sys.executable).parent
 AIRFLOW = str(VENV_BIN / "airflow")
 COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -233,7 +237,12 @@ class AirflowApi:
 
 
 class AirflowDeployment:
-    """Airflow 3 as separate processes in a temporary ``AIRFLOW_HOME``, pointed at a fake Hub."""
+    """Airflow 3 as separate processes in a temporary ``AIRFLOW_HOME``, pointed at a fake Hub.
+
+    A profile (a subclass) may run other ``components`` (each started by ``component_cmd``).
+    """
+
+    components: tuple[str, ...] = COMPONENTS
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -267,6 +276,7 @@ class AirflowDeployment:
             {
                 "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
                 "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": str(REPO_ROOT),
                 "AIRFLOW_HOME": str(self.home),
                 "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_DIR),
                 "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -326,7 +336,7 @@ class AirflowDeployment:
         )
         if migrate.returncode != 0:
             raise RuntimeError(f"airflow db migrate failed: see {self.procs_dir / 'db-migrate.log'}")
-        for component in COMPONENTS:
+        for component in self.components:
             self.start_component(component)
         self.wait_ready()
 
@@ -350,8 +360,11 @@ class AirflowDeployment:
             raise RuntimeError(f"the fake Hub did not start (printed {url!r})")
         self.hub_url = url
 
+    def component_cmd(self, name: str) -> list[str]:
+        return [AIRFLOW, name]
+
     def start_component(self, name: str) -> subprocess.Popen[bytes]:
-        proc = self._spawn(name, [AIRFLOW, name])
+        proc = self._spawn(name, self.component_cmd(name))
         self.procs[name] = proc
         return proc
 
@@ -378,6 +391,12 @@ class AirflowDeployment:
             stop_process(self.procs[name])  # its group may still hold children
             self.start_component(name)
 
+    def ensure_all_running(self) -> None:
+        """Restart any component a scenario killed (and failed before restarting)."""
+        for name in self.components:
+            if name in self.procs:
+                self.ensure_running(name)
+
     def wait_ready(self, timeout: float = 240.0) -> None:
         wait_for("the API server", self._api_up, timeout)
         self.api.authenticate()
@@ -403,10 +422,9 @@ class AirflowDeployment:
     def stop(self) -> None:
         """Stop everything this deployment started, by process group id, whatever state it is in."""
         self.api.close()
-        for name in reversed(COMPONENTS):
-            proc = self.procs.get(name)
-            if proc is not None:
-                stop_process(proc)
+        # Side by side: one grace period in all, not one per component.
+        with ThreadPoolExecutor(len(self.procs) or 1) as pool:
+            list(pool.map(stop_process, self.procs.values()))
         if self.hub_proc is not None:
             stop_process(self.hub_proc)
             if self.hub_proc.stdout is not None:

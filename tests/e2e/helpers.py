@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 from airflow_provider_hfhub.testing import FakeHub
 
-from .deployment import AirflowApi
+from .deployment import AirflowApi, process_cmdline
 
 REPLAYED = "[replayed] "
 
@@ -47,6 +49,23 @@ def excerpt(events: list[str], limit: int = 80) -> str:
 def airflow_version() -> tuple[int, int]:
     major, minor = version("apache-airflow-core").split(".")[:2]
     return int(major), int(minor)
+
+
+def worker_pid(ti: dict[str, object]) -> int:
+    """The task's worker process ("airflow worker -- <ti id>", the task runner that runs execute)."""
+    title = f"airflow worker -- {ti['id']}"
+    pid = ti.get("pid")
+    if isinstance(pid, int) and title in process_cmdline(pid):
+        return pid
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and title in process_cmdline(int(entry)):
+            return int(entry)
+    raise AssertionError(f"no process titled {title!r} (TI pid {pid})")
+
+
+def parent_pid(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 class DagRuns:

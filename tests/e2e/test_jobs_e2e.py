@@ -9,13 +9,22 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .deployment import AirflowApi, AirflowDeployment, process_cmdline, wait_for
-from .helpers import REPLAYED, DagRuns, counts, excerpt, job_creations, job_lines, only_job
+from .helpers import (
+    REPLAYED,
+    DagRuns,
+    counts,
+    excerpt,
+    job_creations,
+    job_lines,
+    only_job,
+    parent_pid,
+    worker_pid,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -152,23 +161,6 @@ def test_triggerer_killed_mid_job_and_restarted(
     assert counts(events, lines[-1]) == (1, 0), "the last line came after the restart: not a replay"
 
 
-def _worker_pid(ti: dict[str, object]) -> int:
-    """The task's worker process ("airflow worker -- <ti id>", the task runner that runs execute)."""
-    title = f"airflow worker -- {ti['id']}"
-    pid = ti.get("pid")
-    if isinstance(pid, int) and title in process_cmdline(pid):
-        return pid
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and title in process_cmdline(int(entry)):
-            return int(entry)
-    raise AssertionError(f"no process titled {title!r} (TI pid {pid})")
-
-
-def _parent_pid(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return int(stat.rsplit(")", 1)[1].split()[1])
-
-
 @pytest.mark.parametrize(
     "what",
     [
@@ -188,10 +180,10 @@ def test_worker_killed_mid_job_retry_reattaches(api: AirflowApi, hub, dag_runs: 
     wait_for("try 1 to follow the Job's log", lambda: hub.requests(log_path), timeout=30)
     streams_before = len(hub.requests(log_path))
 
-    pid = _worker_pid(ti)  # the task runner: SIGKILL gives it no chance to run on_kill
+    pid = worker_pid(ti)  # the task runner: SIGKILL gives it no chance to run on_kill
     victims = [pid]
     if what == "supervisor-and-task-runner":
-        supervisor = _parent_pid(pid)
+        supervisor = parent_pid(pid)
         assert "airflow worker -- LocalExecutor" in process_cmdline(supervisor), process_cmdline(supervisor)
         victims.insert(0, supervisor)  # first, so it cannot report the task runner's death
     for victim in victims:
@@ -228,7 +220,7 @@ def test_worker_killed_after_its_job_completed_retry_takes_the_outcome(
     ti = api.wait_ti(SYNC_RETRY, run_id, TASK, "running", timeout=120)
     job = wait_for("the Job on the Hub", lambda: hub.jobs(), timeout=60)[0]
     wait_for("try 1 to follow the Job", lambda: hub.requests(f"/api/jobs/fake-user/{job['id']}/logs"), 30)
-    pid = _worker_pid(ti)
+    pid = worker_pid(ti)
     os.kill(pid, signal.SIGKILL)  # the try dies before it can record the Job's success...
     wait_for(f"process {pid} to die", lambda: not process_cmdline(pid), timeout=30)
     hub.finish_job(job["id"], "COMPLETED")  # ...which comes while no worker watches

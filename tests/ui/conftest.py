@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,12 @@ from typing import Any
 import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
-from tests.e2e.deployment import AirflowApi, AirflowDeployment, stop_process
+from tests.e2e.deployment import AirflowApi, AirflowDeployment
 from tests.e2e.helpers import job_lines
 
 from .browser import Browser, missing
 
 UI_DIR = Path(__file__).resolve().parent
-REPO_ROOT = UI_DIR.parents[1]
 SHOTS_ENV = "HFHUB_UI_SHOTS"
 _not_run: list[str] = []
 
@@ -49,23 +47,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 class UiDeployment(AirflowDeployment):
-    """The e2e deployment with the connection form's Test button on (Airflow has it off by default).
-
-    Its processes import the provider from this checkout, which may not be the one installed in
-    editable mode in the virtualenv (a git worktree).
-    """
+    """The e2e deployment with the connection form's Test button on (Airflow has it off by default)."""
 
     def _base_env(self) -> dict[str, str]:
         env = super()._base_env()
         env["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"
-        env["PYTHONPATH"] = str(REPO_ROOT)
         return env
-
-    def stop(self) -> None:
-        """Stop the components side by side (one grace period, not one each), then the rest."""
-        with ThreadPoolExecutor(len(self.procs) or 1) as pool:
-            list(pool.map(stop_process, self.procs.values()))
-        super().stop()  # the fake Hub, the API client; the components are gone already
 
 
 @pytest.fixture(scope="session")

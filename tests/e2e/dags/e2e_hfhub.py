@@ -36,6 +36,13 @@ SECRETS = {"MY_SECRET": os.environ.get("E2E_JOB_SECRET", "unset")}
 job_dag("e2e_job_secrets", deferrable=True, secrets=SECRETS)
 job_dag("e2e_job_secrets_sync", deferrable=False, secrets=SECRETS)
 
+# The distributed profile (tests/e2e/test_distributed_e2e.py): 50 mapped deferred Jobs, one per command.
+MAPPED_JOBS = 50
+with DAG("e2e_job_mapped", start_date=datetime(2026, 1, 1), schedule=None, catchup=False, tags=["e2e"]):
+    HfRunJobOperator.partial(
+        task_id="job", deferrable=True, **{k: v for k, v in JOB.items() if k != "command"}
+    ).expand(command=[["python", "-c", f"print({index})"] for index in range(MAPPED_JOBS)])
+
 with DAG("e2e_space_restart", start_date=datetime(2026, 1, 1), schedule=None, catchup=False, tags=["e2e"]):
     HfRestartSpaceOperator(
         task_id="restart",
