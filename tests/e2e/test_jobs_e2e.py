@@ -235,6 +235,9 @@ def test_clearing_a_task_that_succeeded_runs_a_new_job(api: AirflowApi, hub, dag
     run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-clear"})
     first = api.wait_ti(DEFERRED, run_id, TASK, "success", timeout=150)
     first_job = api.xcom(DEFERRED, run_id, TASK, "return_value")["id"]
+    # As a user does: clear once the run has finished. Cleared while the scheduler was still closing
+    # the run, the run's "success" overwrote the clear's "queued" and the task never ran again.
+    wait_for("the run to finish", lambda: api.dag_run(DEFERRED, run_id)["state"] == "success" or None, 60)
     api.clear_ti(DEFERRED, run_id, TASK)
     api.wait_ti(
         DEFERRED,
