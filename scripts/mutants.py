@@ -33,6 +33,20 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "an unanswered restart question shows replayed lines unmarked",
+        f"{PKG}/triggers/base.py",
+        "            return now\n        if isinstance(earlier, runtime.Unknown):",
+        "            return replay_before(self.deferred_at, now)\n        if isinstance(earlier, runtime.Unknown):",
+        ("tests/triggers/test_jobs.py::test_a_silent_channel_to_airflow_marks_the_replayed_lines",),
+    ),
+    Mutant(
+        "two inline uv scripts share one file",
+        f"{PKG}/hub/calls/jobs.py",
+        "'&& exec uv run \"${@/#\\\\/tmp\\\\/hfhub_inline_script.py/$d/hfhub_inline_script.py}\"'",
+        '\'&& cp "$d/hfhub_inline_script.py" /tmp/hfhub_inline_script.py && exec uv run "$@"\'',
+        ("tests/operators/test_inline_script_files.py",),
+    ),
+    Mutant(
         "a stage poller per trigger instead of one per loop",
         f"{PKG}/triggers/stage_poller.py",
         "    if namespace not in pollers:\n",
