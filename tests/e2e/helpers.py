@@ -87,3 +87,19 @@ class DagRuns:
                     self.api.call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
             except Exception as exc:  # teardown goes on: the session fixture stops everything anyway
                 print(f"could not stop run {dag_id}/{run_id}: {exc}", file=sys.stderr)
+
+
+def assert_replayed_once_marked(
+    events: list[str], lines: list[str], shown_lines: list[str], why: str
+) -> None:
+    """After a triggerer took over mid-Job: every line present, none twice unmarked, and the lines
+    shown before the takeover once as themselves and once marked; the last line came after it."""
+    assert any("its log is replayed from the start" in event for event in events), excerpt(events)
+    for line in lines:
+        plain, replayed = counts(events, line)
+        assert plain + replayed >= 1, f"{line!r} is missing:\n{excerpt(events, 200)}"
+        assert plain <= 1 and replayed <= 1, f"{line!r} shown {plain} + {replayed} times"
+    for line in shown_lines:  # shown before the kill: once as itself, once marked as replayed
+        assert counts(events, line) == (1, 1), f"{line!r}: {counts(events, line)}\n{excerpt(events, 200)}"
+    assert any(event.startswith(REPLAYED) for event in events)
+    assert counts(events, lines[-1]) == (1, 0), f"the last line came after the {why}: not a replay"

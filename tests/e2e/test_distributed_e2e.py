@@ -18,8 +18,8 @@ import pytest
 from .deployment import AirflowApi, wait_for
 from .distributed import TRIGGERERS, WORKERS, DistributedDeployment, missing
 from .helpers import (
-    REPLAYED,
     DagRuns,
+    assert_replayed_once_marked,
     counts,
     excerpt,
     job_creations,
@@ -179,15 +179,7 @@ def test_triggerer_killed_mid_job_the_other_takes_over(
     assert len(hub.jobs()) == 1 and len(job_creations(hub)) == 1, "a second Job was started"
 
     events = api.log_events(DEFERRED, run_id, TASK, 1)
-    assert any("its log is replayed from the start" in event for event in events), excerpt(events)
-    for line in lines:
-        plain, replayed = counts(events, line)
-        assert plain + replayed >= 1, f"{line!r} is missing:\n{excerpt(events, 200)}"
-        assert plain <= 1 and replayed <= 1, f"{line!r} shown {plain} + {replayed} times"
-    for line in shown_lines:  # shown before the kill: once as itself, once marked as replayed
-        assert counts(events, line) == (1, 1), f"{line!r}: {counts(events, line)}\n{excerpt(events, 200)}"
-    assert any(event.startswith(REPLAYED) for event in events)
-    assert counts(events, lines[-1]) == (1, 0), "the last line came after the takeover: not a replay"
+    assert_replayed_once_marked(events, lines, shown_lines, "takeover")
 
 
 def worker_of(deployment: DistributedDeployment, pid: int) -> str:

@@ -15,8 +15,8 @@ import pytest
 
 from .deployment import AirflowApi, AirflowDeployment, process_cmdline, wait_for
 from .helpers import (
-    REPLAYED,
     DagRuns,
+    assert_replayed_once_marked,
     counts,
     excerpt,
     job_creations,
@@ -150,15 +150,7 @@ def test_triggerer_killed_mid_job_and_restarted(
     assert hub.job(job["id"])["stage"] == "COMPLETED"
     assert len(hub.jobs()) == 1 and len(job_creations(hub)) == 1
     events = api.log_events(DEFERRED, run_id, TASK, 1)
-    assert any("its log is replayed from the start" in event for event in events), excerpt(events)
-    for line in lines:
-        plain, replayed = counts(events, line)
-        assert plain + replayed >= 1, f"{line!r} is missing:\n{excerpt(events, 200)}"
-        assert plain <= 1 and replayed <= 1, f"{line!r} shown {plain} + {replayed} times"
-    for line in shown_lines:  # shown before the kill: once as itself, once marked as replayed
-        assert counts(events, line) == (1, 1), f"{line!r}: {counts(events, line)}\n{excerpt(events, 200)}"
-    assert any(event.startswith(REPLAYED) for event in events)
-    assert counts(events, lines[-1]) == (1, 0), "the last line came after the restart: not a replay"
+    assert_replayed_once_marked(events, lines, shown_lines, "restart")
 
 
 @pytest.mark.parametrize(
