@@ -26,9 +26,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python scripts/unasync.py --check
 
-# The distributed profile is its own target (e2e-distributed): 5-6 min here, over make test's budget.
-suite: $(STAMP) ui-browser
-	$(PYTEST) -m "not distributed" tests
+# Unit and integration tests spread over 4 pytest-xdist workers (they mostly wait on loopback HTTP, so 4
+# fit 2 cores); the real deployments (e2e, distributed, browser) one after another in one process,
+# since each is a whole Airflow of its own and their timings are what they test.
+XDIST := -n 4
+suite: $(STAMP) ui-browser distributed-services
+	$(PYTEST) $(XDIST) -m "not e2e" tests
+	$(PYTEST) -m e2e tests
 
 # The browser tests (tests/ui) drive Debian's Chromium and chromedriver: installed here when missing
 # and we are root on Debian (as on CI); anywhere else tests/ui is skipped and pytest's summary says
@@ -41,7 +45,7 @@ ui-browser:
 			|| echo "!! could not install chromium: tests/ui will be reported as NOT RUN"; \
 	else echo "!! no chromium/chromedriver and not root: tests/ui will be reported as NOT RUN"; fi
 
-# The distributed profile (tests/e2e/test_distributed_e2e.py): PostgreSQL and Redis from Debian's
+# The distributed profile alone (tests/e2e/test_distributed_e2e.py; make test runs it too): PostgreSQL and Redis from Debian's
 # packages (installed here when missing and we are root on Debian, as on CI; elsewhere its tests are
 # skipped, with the reason), CeleryExecutor, two workers, two triggerers, on Airflow $(AIRFLOW_VERSION).
 e2e-distributed: $(STAMP) distributed-services
@@ -72,7 +76,7 @@ examples: $(STAMP)
 MATRIX_ARGS := --ignore=tests/e2e --ignore=tests/ui --ignore=tests/hub --ignore=tests/testing --ignore=tests/release
 matrix:
 	@for version in $(MATRIX); do \
-		$(MAKE) --no-print-directory VENV=.venv-$$version AIRFLOW_VERSION=$$version PYTEST_ARGS="$(MATRIX_ARGS)" suite-only || exit 1; \
+		$(MAKE) --no-print-directory VENV=.venv-$$version AIRFLOW_VERSION=$$version PYTEST_ARGS="$(XDIST) $(MATRIX_ARGS)" suite-only || exit 1; \
 	done
 
 # On the oldest Airflow line, the end-to-end scenarios that differ there: no trigger on_kill before
