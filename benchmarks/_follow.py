@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import io
 import json
 import os
@@ -111,6 +112,30 @@ class CountingSink(io.RawIOBase):
             "lost": lost,
             "doubled": doubled,
             "out_of_order": self.out_of_order,
+        }
+
+
+class GcPauses:
+    """The cyclic garbage collector's pauses while following: a full collection stops the loop."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []  # (generation, seconds)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((int(info["generation"]), time.perf_counter() - self._started))
+
+    def figures(self) -> dict[str, Any]:
+        full = [seconds for generation, seconds in self.pauses if generation == 2]
+        return {
+            "collections": len(self.pauses),
+            "full_collections": len(full),
+            "full_max_ms": round(max(full, default=0.0) * 1000, 1),
+            "total_ms": round(sum(seconds for _, seconds in self.pauses) * 1000, 1),
         }
 
 
@@ -322,6 +347,7 @@ def _figures(parts: dict[str, Any], note: str | None) -> dict[str, Any]:
         "started_at": parts["wall0"],
         "ended_at": wall1,
         "ticker_lag_ms": ticker.figures(),
+        "gc_pauses": parts["gc"].figures(),
         "cpu_s": round(cpu1 - parts["cpu0"], 3),
         "rss_base_mb": round(parts["rss_base"], 1),
         "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -355,8 +381,9 @@ def main(argv: list[str] | None = None) -> None:
     errors: list[str] = []
     iterated: list[tuple[int, float | None]] = []  # official: lines each thread got, when the last came
     ticker = Ticker()
+    gc_pauses = GcPauses()
     parts: dict[str, Any] = {
-        "mode": args.mode, "sink": sink, "ticker": ticker, "iterated": iterated, "events": events,
+        "mode": args.mode, "sink": sink, "ticker": ticker, "gc": gc_pauses, "iterated": iterated, "events": events,
         "errors": errors, "rss_base": rss_mb(), "cpu0": cpu_seconds(), "wall0": time.time(), "profiler": None,
     }  # fmt: skip
     if os.environ.get("BENCH_PYINSTRUMENT_DIR"):  # the follow phase alone, for finding out why

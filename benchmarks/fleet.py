@@ -102,6 +102,7 @@ def _figures(
         "detection_latency_s": summary(latencies),
         "last_line_delay_s": summary(_last_line_delays(result, hub_jobs)),
         "loop_lag_ms": _lag(result),
+        "gc_pauses": result.get("gc_pauses"),  # what much of the loop lag is: full collections
         "streams_end_window_s": [
             round(min(ends) - result["started_at"], 1) if ends else None,
             round(max(ends) - result["started_at"], 1) if ends else None,
@@ -282,6 +283,8 @@ def run(
             "each competitor runs alone in a fresh interpreter; the fake Hub is a separate process, fresh per size",
             "loop_lag_ms: how late a 50 ms ticker wakes, in the event loop (ours, poller) or a thread (official);"
             " worst: [s after the follower started, ms]; streams_end_window_s: when the Jobs' logs ended",
+            "gc_pauses: the cyclic garbage collector's pauses in the follower (a full collection stops the"
+            " loop for as long as it takes to traverse every tracked object)",
             "fake_hub_answer_ms: the fake Hub's own answer time meanwhile (one process, one event loop):"
             " when it is slow, every competitor waits on it",
             "rss_base_mb: after the same imports in every competitor (Airflow, huggingface_hub, provider)",

@@ -33,6 +33,13 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a restarted triggerer opens every log stream at once",
+        f"{PKG}/hub/_async_transport.py",
+        "        async with self._opening:\n",
+        "        if self._opening:\n",
+        ("tests/hub/test_transport.py::test_log_streams_open_in_waves_so_a_restart_does_not_flood_one_loop",),
+    ),
+    Mutant(
         "an unanswered restart question shows replayed lines unmarked",
         f"{PKG}/triggers/base.py",
         "            return now\n        if isinstance(earlier, runtime.Unknown):",

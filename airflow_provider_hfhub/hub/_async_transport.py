@@ -19,6 +19,7 @@ from airflow_provider_hfhub.hub._streams import AsyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
     MAX_CONCURRENT_CALLS,
+    MAX_OPENING_STREAMS,
     STREAM_LIMITS,
     Namespace,
     client_options,
@@ -69,6 +70,7 @@ class AsyncTransport:
         # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
         # the generated sync form gates the threads sharing one client with a bounded semaphore.
         self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
+        self._opening = asyncio.Semaphore(MAX_OPENING_STREAMS)  # streams being opened, until their headers
         self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = asyncio.Lock()
@@ -144,12 +146,13 @@ class AsyncTransport:
     async def open_stream(self, call: Call[Any]) -> AsyncStream:
         """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
         call = await self._resolve(call)
-        client = httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
-        try:
-            response = await _send_stream_request(client, stream_request(client, call, self.config))
-        except BaseException:  # a cancellation too: the client must not outlive a stream never opened
-            await client.aclose()
-            raise
+        async with self._opening:
+            client = httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+            try:
+                response = await _send_stream_request(client, stream_request(client, call, self.config))
+            except BaseException:  # a cancellation too: the client must not outlive a stream never opened
+                await client.aclose()
+                raise
         return AsyncStream(response, client)
 
 

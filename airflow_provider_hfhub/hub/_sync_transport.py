@@ -19,6 +19,7 @@ from airflow_provider_hfhub.hub._streams import SyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
     MAX_CONCURRENT_CALLS,
+    MAX_OPENING_STREAMS,
     STREAM_LIMITS,
     Namespace,
     client_options,
@@ -69,6 +70,7 @@ class SyncTransport:
         # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
         # the generated sync form gates the threads sharing one client with a bounded semaphore.
         self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
+        self._opening = threading.BoundedSemaphore(MAX_OPENING_STREAMS)  # streams being opened, until their headers
         self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = threading.Lock()
@@ -144,12 +146,13 @@ class SyncTransport:
     def open_stream(self, call: Call[Any]) -> SyncStream:
         """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
         call = self._resolve(call)
-        client = httpx.Client(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
-        try:
-            response = _send_stream_request(client, stream_request(client, call, self.config))
-        except BaseException:  # a cancellation too: the client must not outlive a stream never opened
-            client.close()
-            raise
+        with self._opening:
+            client = httpx.Client(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+            try:
+                response = _send_stream_request(client, stream_request(client, call, self.config))
+            except BaseException:  # a cancellation too: the client must not outlive a stream never opened
+                client.close()
+                raise
         return SyncStream(response, client)
 
 

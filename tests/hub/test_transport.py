@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from airflow_provider_hfhub.hub import AsyncHubClient, HubConfig, calls
+from airflow_provider_hfhub.hub._transport_base import MAX_OPENING_STREAMS
 from airflow_provider_hfhub.hub.errors import NotFoundError
 from airflow_provider_hfhub.hub.flows import Emit, Flow, Next, Now, Open, Page, Send, Sleep
 from airflow_provider_hfhub.hub.transport import AsyncTransport, SyncTransport
@@ -205,3 +206,30 @@ async def test_a_cancel_while_a_stream_opens_closes_its_client(
         with pytest.raises(asyncio.CancelledError):
             await reader
         assert async_clients[1:] and all(c.is_closed for c in async_clients[1:])
+
+
+async def test_log_streams_open_in_waves_so_a_restart_does_not_flood_one_loop(fake_hub: FakeHub) -> None:
+    # A triggerer restarted with many Job triggers opens all their streams at once; the transport lets
+    # MAX_OPENING_STREAMS be in their opening (until the Hub's answer starts) and the rest wait a slot.
+    total, held = MAX_OPENING_STREAMS + 8, 1.0
+    async with AsyncHubClient(config_for(fake_hub, stream=NO_READ_TIMEOUT)) as client:
+        fake_hub.add_job_scenario("held", lines=["first"], hold=True)
+        job_ids = [
+            (await client.run_job(image="python:3.12", command=["t"], labels={"fake-scenario": "held"})).id
+            for _ in range(total)
+        ]
+        fake_hub.inject_fault("slow", path="/logs$", seconds=held, count=total)  # each answer held back
+
+        async def first_line(job_id: str) -> Any:
+            return await anext(client.fetch_job_logs(job_id=job_id, follow=True))
+
+        lines = await asyncio.gather(*(first_line(job_id) for job_id in job_ids))
+    assert [line.text for line in lines] == ["first"] * total
+    opened = sorted(r["time"] for r in fake_hub.requests("/api/jobs/") if r["path"].endswith("/logs"))
+    assert len(opened) == total
+    first_wave, next_one = (
+        opened[MAX_OPENING_STREAMS - 1] - opened[0],
+        opened[MAX_OPENING_STREAMS] - opened[0],
+    )
+    assert first_wave < held * 0.8, f"the first {MAX_OPENING_STREAMS} waited: {first_wave:.2f} s"
+    assert next_one >= held * 0.8, f"stream {MAX_OPENING_STREAMS + 1} opened {next_one:.2f} s after the first"
