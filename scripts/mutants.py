@@ -33,6 +33,13 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a log line's timestamp is never parsed (replays unmarked)",
+        f"{PKG}/hub/models.py",
+        "        return parse_datetime(self.stamp)\n",
+        "        return None\n",
+        ("tests/triggers/test_spaces.py::test_restarted_trigger_marks_replayed_lines",),
+    ),
+    Mutant(
         "a restarted triggerer opens every log stream at once",
         f"{PKG}/hub/_async_transport.py",
         "        async with self._opening:\n",

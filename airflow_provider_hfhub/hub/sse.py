@@ -14,7 +14,7 @@ from typing import Any
 
 from httpx_sse import ServerSentEvent
 
-from airflow_provider_hfhub.hub.models import LogLine, parse_datetime
+from airflow_provider_hfhub.hub.models import LogLine
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,8 @@ def log_line(payload: dict[str, Any]) -> LogLine | None:
     if not isinstance(text, str):
         log.warning("Skipping a log event without text: %.200s", payload)
         return None
-    return LogLine(text=text.rstrip("\n"), timestamp=parse_datetime(payload.get("timestamp")))
+    stamp = payload.get("timestamp")
+    return LogLine(text=text.rstrip("\n"), stamp=stamp if isinstance(stamp, str) else None)
 
 
 @dataclass
