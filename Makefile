@@ -45,9 +45,10 @@ ui-browser:
 			|| echo "!! could not install chromium: tests/ui will be reported as NOT RUN"; \
 	else echo "!! no chromium/chromedriver and not root: tests/ui will be reported as NOT RUN"; fi
 
-# The distributed profile alone (tests/e2e/test_distributed_e2e.py; make test runs it too): PostgreSQL and Redis from Debian's
-# packages (installed here when missing and we are root on Debian, as on CI; elsewhere its tests are
-# skipped, with the reason), CeleryExecutor, two workers, two triggerers, on Airflow $(AIRFLOW_VERSION).
+# The distributed profile alone (tests/e2e/test_distributed_e2e.py; make test runs it too): PostgreSQL
+# and Redis from Debian's packages (installed here when missing and we are root on Debian, as on CI;
+# elsewhere its tests are skipped, with the reason), CeleryExecutor, two workers, two triggerers, on
+# Airflow $(AIRFLOW_VERSION).
 e2e-distributed: $(STAMP) distributed-services
 	$(PYTEST) -m distributed tests/e2e/test_distributed_e2e.py
 

@@ -88,11 +88,10 @@ class LogForwarder:
         text = self.redact(line.text)
         if not marker and len(text) <= self._max:  # nearly every line: one record, nothing to add
             self._log.info("%s", text)
-            self.tail.append(text[:TAIL_LINE_LENGTH])
-            return
-        for start in range(0, max(len(text), 1), self._max):
-            part = "" if start == 0 else "[continued] "
-            self._log.info("%s%s%s", marker, part, text[start : start + self._max])
+        else:
+            for start in range(0, max(len(text), 1), self._max):
+                part = "" if start == 0 else "[continued] "
+                self._log.info("%s%s%s", marker, part, text[start : start + self._max])
         self.tail.append(text[:TAIL_LINE_LENGTH])
 
 

@@ -7,7 +7,6 @@ Every test here carries the ``e2e`` marker: ``pytest -m e2e`` runs them, ``-m "n
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
 
-from .deployment import AirflowApi, AirflowDeployment
+from .deployment import AirflowApi, AirflowDeployment, running
 from .helpers import DagRuns
 
 E2E_DIR = Path(__file__).resolve().parent
@@ -39,14 +38,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
     """The session's Airflow deployment; stopped (every process group, by id) even if a test fails."""
-    home = tmp_path_factory.mktemp("airflow-e2e")
-    deployment = AirflowDeployment(home)
-    print(f"\ne2e AIRFLOW_HOME: {home}", file=sys.stderr)
-    try:
-        deployment.start()
+    with running(AirflowDeployment(tmp_path_factory.mktemp("airflow-e2e")), "e2e") as deployment:
         yield deployment
-    finally:
-        deployment.stop()
 
 
 @pytest.fixture

@@ -47,6 +47,20 @@ STOP_GRACE_SECONDS = 20.0
 T = TypeVar("T")
 
 
+D = TypeVar("D", bound="AirflowDeployment")
+
+
+@contextlib.contextmanager
+def running(deployment: D, label: str) -> Iterator[D]:
+    """Start ``deployment``; stop it (every process group, by id) however the block ends."""
+    print(f"\n{label} AIRFLOW_HOME: {deployment.home}", file=sys.stderr)
+    try:
+        deployment.start()
+        yield deployment
+    finally:
+        deployment.stop()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

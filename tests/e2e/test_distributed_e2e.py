@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from .deployment import AirflowApi, wait_for
+from .deployment import AirflowApi, running, wait_for
 from .distributed import TRIGGERERS, WORKERS, DistributedDeployment, missing
 from .helpers import (
     DagRuns,
@@ -45,13 +44,8 @@ def airflow_e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distribute
     if reason:
         pytest.skip(f"distributed profile not run: {reason}")
     home = tmp_path_factory.mktemp("airflow-distributed")
-    deployment = DistributedDeployment(home)
-    print(f"\ndistributed e2e AIRFLOW_HOME: {home}", file=sys.stderr)
-    try:
-        deployment.start()
+    with running(DistributedDeployment(home), "distributed e2e") as deployment:
         yield deployment
-    finally:
-        deployment.stop()
 
 
 def mapped_log(api: AirflowApi, run_id: str, map_index: int) -> list[str]:
@@ -143,19 +137,29 @@ def _component_output(deployment: DistributedDeployment, name: str) -> list[str]
     ]
 
 
-def test_triggerer_killed_mid_job_the_other_takes_over(
-    airflow_e2e: DistributedDeployment, api: AirflowApi, hub, dag_runs: DagRuns
-) -> None:
-    lines = job_lines("takeover", 75)
-    hub.add_job_scenario("e2e-takeover", lines=lines, line_interval=1.0)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-takeover"})
+def deferred_on_a_triggerer(
+    deployment: DistributedDeployment, api: AirflowApi, hub: Any, dag_runs: DagRuns, name: str, count: int
+) -> tuple[list[str], str, dict[str, Any], str, str]:
+    """A deferred Job of ``count`` lines, 1 s apart: its lines, run, Hub Job, its triggerer and the other."""
+    lines = job_lines(name, count)
+    hub.add_job_scenario(f"e2e-{name}", lines=lines, line_interval=1.0)
+    run_id = dag_runs.trigger(DEFERRED, {"scenario": f"e2e-{name}"})
     api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
     job = only_job(hub)
     holder = wait_for(
-        "a triggerer to pick the trigger", lambda: airflow_e2e.triggerer_of(DEFERRED, run_id, TASK), 60
+        "a triggerer to pick the trigger", lambda: deployment.triggerer_of(DEFERRED, run_id, TASK), 60
     )
     assert holder in TRIGGERERS, holder
     (other,) = set(TRIGGERERS) - {holder}
+    return lines, run_id, job, holder, other
+
+
+def test_triggerer_killed_mid_job_the_other_takes_over(
+    airflow_e2e: DistributedDeployment, api: AirflowApi, hub, dag_runs: DagRuns
+) -> None:
+    lines, run_id, job, holder, other = deferred_on_a_triggerer(
+        airflow_e2e, api, hub, dag_runs, "takeover", 75
+    )
 
     def some_lines_shown() -> list[str] | None:
         shown = api.log_events(DEFERRED, run_id, TASK, 1)
@@ -234,15 +238,7 @@ def test_triggerer_paused_past_its_heartbeat_its_moved_trigger_keeps_the_job(
     # A triggerer that stalls (GC pause, starved CPU, stopped container) past the health threshold
     # loses its triggers to the other one; when it resumes, Airflow 3.3.2 cancels them with its
     # "user action" message and calls on_kill (apache/airflow#73454, open). The Job must go on.
-    lines = job_lines("paused", 80)
-    hub.add_job_scenario("e2e-paused", lines=lines, line_interval=1.0)
-    run_id = dag_runs.trigger(DEFERRED, {"scenario": "e2e-paused"})
-    api.wait_ti(DEFERRED, run_id, TASK, "deferred", timeout=120)
-    job = only_job(hub)
-    holder = wait_for(
-        "a triggerer to pick the trigger", lambda: airflow_e2e.triggerer_of(DEFERRED, run_id, TASK), 60
-    )
-    (other,) = set(TRIGGERERS) - {holder}
+    lines, run_id, job, holder, other = deferred_on_a_triggerer(airflow_e2e, api, hub, dag_runs, "paused", 80)
     wait_for("a line in the task log", lambda: lines[0] in api.log_events(DEFERRED, run_id, TASK, 1), 60)
 
     group = airflow_e2e.procs[holder].pid

@@ -9,7 +9,6 @@ path printed in the report; with ``HFHUB_UI_SHOTS=<dir>`` (``make ui-shots``) ev
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_hfhub.testing import FakeHub
-from tests.e2e.deployment import AirflowApi, AirflowDeployment
+from tests.e2e.deployment import AirflowApi, AirflowDeployment, running
 from tests.e2e.helpers import job_lines
 
 from .browser import Browser, missing
@@ -72,14 +71,8 @@ def chromium() -> None:
 @pytest.fixture(scope="session")
 def airflow_ui(chromium: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AirflowDeployment]:
     """The session's Airflow; stopped (every process group, by id) even if a test fails."""
-    home = tmp_path_factory.mktemp("airflow-ui")
-    deployment = UiDeployment(home)
-    print(f"\nui AIRFLOW_HOME: {home}", file=sys.stderr)
-    try:
-        deployment.start()
+    with running(UiDeployment(tmp_path_factory.mktemp("airflow-ui")), "ui") as deployment:
         yield deployment
-    finally:
-        deployment.stop()
 
 
 @pytest.fixture(scope="session")
