@@ -33,6 +33,54 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "news of a Job's end waits for another round when a fresh one was asked for",
+        f"{PKG}/triggers/stage_poller.py",
+        "                for waiter in (self._changed, self._fresh):\n",
+        "                for waiter in (self._changed,):\n",
+        (
+            "tests/triggers/test_stage_poller.py::test_news_of_the_stage_answers_a_reader_waiting_for_a_fresh_round",
+        ),
+    ),
+    Mutant(
+        "a stage check scheduled after a log's end ignores news that comes before it",
+        f"{PKG}/triggers/stage_poller.py",
+        "                await self.change_or(at)\n",
+        "                await asyncio.sleep(at - time.monotonic())\n",
+        (
+            "tests/triggers/test_stage_poller.py::test_a_check_scheduled_for_later_comes_at_once_with_news_of_the_stage",
+        ),
+    ),
+    Mutant(
+        "a watch's wait is not ended by the poller's news",
+        f"{PKG}/triggers/watch.py",
+        "            self._stirred.set_result(None)\n",
+        "            pass\n",
+        (
+            "tests/triggers/test_stage_poller.py::test_jobs_ending_together_cost_a_few_listings_and_one_inspect_each",
+        ),
+    ),
+    Mutant(
+        "an event-stream line ending in CR is taken as whole before its LF can come",
+        f"{PKG}/hub/sse.py",
+        'not lines[-1].endswith(b"\\n")',
+        'not lines[-1].endswith((b"\\n", b"\\r"))',
+        ("tests/hub/test_sse.py",),
+    ),
+    Mutant(
+        "an answer that is not an event stream is read as one",
+        f"{PKG}/hub/_streams.py",
+        "            require_event_stream(self._response)\n            parser = EventParser()\n            async for",
+        "            parser = EventParser()\n            async for",
+        ("tests/hub/test_stream_reader.py",),
+    ),
+    Mutant(
+        "the async stream reader reads ahead without bound",
+        f"{PKG}/hub/_streams.py",
+        "                while len(self._items) >= QUEUE_SIZE:\n",
+        "                while False:\n",
+        ("tests/hub/test_stream_reader.py",),
+    ),
+    Mutant(
         "a log line's timestamp is never parsed (replays unmarked)",
         f"{PKG}/hub/models.py",
         "        return parse_datetime(self.stamp)\n",

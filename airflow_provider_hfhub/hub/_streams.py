@@ -1,29 +1,47 @@
 """The stream readers: the one part of the transports written twice, because waiting differs.
 
-Each reads one SSE response ahead of its consumer into a bounded queue, so that the consumer can
+Each reads one SSE response ahead of its consumer into a bounded buffer, so that the consumer can
 wait for the next event with a timeout (keep-alive comments are not events: no read can time out
-per event). The async reader pumps in a task, the sync one in a thread; each owns the client that
+per event). Both parse with :class:`~airflow_provider_hfhub.hub.sse.EventParser`, a network read
+at a time. The async reader pumps in a task, the sync one in a thread; each owns the client that
 holds its connection and closes it. No Airflow imports here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import queue
 import socket
 import threading
+from collections.abc import Iterable
 
 import httpx
-from httpx_sse import EventSource
 
+from airflow_provider_hfhub.hub.errors import HubResponseError
 from airflow_provider_hfhub.hub.flows import Ended, StreamItem, Tick
+from airflow_provider_hfhub.hub.sse import EventParser
 
 QUEUE_SIZE = 1024  # events read ahead of the consumer; bounded so a fast stream cannot flood memory
 
 
+def require_event_stream(response: httpx.Response) -> None:
+    """Refuse an answer that is not an event stream (a proxy's page, say): that connection ends."""
+    content_type = response.headers.get("content-type", "")
+    if "text/event-stream" not in content_type.partition(";")[0]:
+        raise HubResponseError(
+            f"{response.request.url} answered {content_type or 'no content type'} where a log stream "
+            "(text/event-stream) was expected"
+        )
+
+
 class AsyncStream:
     """Reads one SSE response in a task.
+
+    The consumer waits on a plain future that the reader resolves, not on a task of its own: a
+    triggerer waits on a thousand streams at once, and each task is one more object for every
+    garbage collection to walk (README "Performance").
 
     :param response: the streaming response, headers read.
     :param client: the client holding its connection, closed with the stream.
@@ -32,36 +50,48 @@ class AsyncStream:
     def __init__(self, response: httpx.Response, client: httpx.AsyncClient) -> None:
         self._response = response
         self._client = client
-        self._queue: asyncio.Queue[StreamItem] = asyncio.Queue(QUEUE_SIZE)
-        self._getter: asyncio.Future[StreamItem] | None = None
+        self._items: collections.deque[StreamItem] = collections.deque()
+        self._arrived: asyncio.Future[None] | None = None  # the consumer waits for items
+        self._taken: asyncio.Future[None] | None = None  # the reader waits for room
         self._task = asyncio.get_running_loop().create_task(self._pump())
+
+    def _hand_over(self, items: Iterable[StreamItem]) -> None:
+        self._items.extend(items)
+        _resolve(self._arrived)
 
     async def _pump(self) -> None:
         try:
-            async for event in EventSource(self._response).aiter_sse():
-                await self._queue.put(event)
-            await self._queue.put(Ended())
+            require_event_stream(self._response)
+            parser = EventParser()
+            async for chunk in self._response.aiter_bytes():
+                self._hand_over(parser.feed(chunk))
+                while len(self._items) >= QUEUE_SIZE:
+                    self._taken = asyncio.get_running_loop().create_future()
+                    await self._taken
+            self._hand_over([*parser.close(), Ended()])
         except Exception as exc:  # any read failure ends this connection; the flow decides what next
-            await self._queue.put(Ended(exc))
+            self._hand_over([Ended(exc)])
 
     async def next(self, timeout: float) -> StreamItem:
         """The next event, :class:`Tick` after ``timeout`` s without one, or :class:`Ended`."""
-        if self._getter is None and not self._queue.empty():  # fast path: no timer on a busy stream
-            return self._queue.get_nowait()
-        # Not asyncio.wait_for: before Python 3.12 it can swallow a cancellation that races with
-        # the result, leaving a cancelled trigger running. A pending get survives a Tick instead.
-        if self._getter is None:
-            self._getter = asyncio.ensure_future(self._queue.get())
-        done, _ = await asyncio.wait({self._getter}, timeout=timeout)
-        if not done:
-            return Tick()
-        getter, self._getter = self._getter, None
-        return getter.result()
+        if not self._items:
+            loop = asyncio.get_running_loop()
+            self._arrived = arrived = loop.create_future()
+            timer = loop.call_later(timeout, _resolve, arrived)
+            try:
+                await arrived  # a cancelled consumer cancels only this future: no event is lost
+            finally:
+                timer.cancel()
+                self._arrived = None
+            if not self._items:
+                return Tick()
+        item = self._items.popleft()
+        if len(self._items) < QUEUE_SIZE:
+            _resolve(self._taken)
+        return item
 
     async def aclose(self) -> None:
         """Stop the reader and close the connection, even when the caller is cancelled meanwhile."""
-        if self._getter is not None:
-            self._getter.cancel()
         self._task.cancel()
         try:
             # asyncio.wait, not `await self._task`: the reader's own CancelledError is expected and
@@ -72,6 +102,11 @@ class AsyncStream:
                 await self._response.aclose()
             finally:
                 await self._client.aclose()
+
+
+def _resolve(waiter: asyncio.Future[None] | None) -> None:
+    if waiter is not None and not waiter.done():
+        waiter.set_result(None)
 
 
 class SyncStream:
@@ -97,7 +132,12 @@ class SyncStream:
 
     def _pump(self) -> None:
         try:
-            for event in EventSource(self._response).iter_sse():
+            require_event_stream(self._response)
+            parser = EventParser()
+            for chunk in self._response.iter_bytes():
+                for event in parser.feed(chunk):
+                    self._put(event)
+            for event in parser.close():
                 self._put(event)
             self._put(Ended())
         except Exception as exc:  # any read failure ends this connection; the flow decides what next

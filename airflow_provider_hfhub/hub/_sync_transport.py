@@ -213,8 +213,11 @@ class _SyncFlowRunner:
 
     def _perform(self, step: Step) -> Any:
         transport = self._transport
-        if isinstance(step, CheckStage) and self._stages is not None:
-            return self._stages(step.prompt)
+        if isinstance(step, CheckStage):
+            if self._stages is not None:
+                return self._stages(step.prompt, step.at)
+            if step.at is not None and step.at > time.monotonic():
+                time.sleep(step.at - time.monotonic())
         if isinstance(step, Send):
             return transport.send(step.call)
         if isinstance(step, SendOnce):

@@ -48,15 +48,18 @@ class CheckStage(Send[JobInfo]):
     """Read a Job's stage: ``call`` inspects it, unless the runner has a shared stage source.
 
     ``prompt`` False (a silent stream's backstop): the source's latest word will do, even none.
+    ``at``: not before this moment of the runner's clock, unless a shared source hears sooner
+    that the stage changed (it then answers at once).
     """
 
     prompt: bool = True
+    at: float | None = None
 
 
-# A shared source of Job stages (the triggerer's stage poller): called with ``prompt``, it answers
-# the Job's latest state (None: nothing known yet).
-AsyncStageSource = Callable[[bool], Awaitable[JobInfo | None]]
-StageSource = Callable[[bool], JobInfo | None]
+# A shared source of Job stages (the triggerer's stage poller): called with ``prompt`` and ``at``,
+# it answers the Job's latest state (None: nothing known yet).
+AsyncStageSource = Callable[[bool, float | None], Awaitable[JobInfo | None]]
+StageSource = Callable[[bool, float | None], JobInfo | None]
 
 
 class SendOnce(_CallStep[T]):
@@ -258,9 +261,9 @@ class _JobLogFollower(_LogStream):
     last_check: float = 0.0
     job_over: bool = False
 
-    def check_stage(self, prompt: bool = True) -> Generator[Step, Any, bool]:
+    def check_stage(self, prompt: bool = True, at: float | None = None) -> Generator[Step, Any, bool]:
         assert self.inspect is not None
-        job: JobInfo | None = yield from self.do(CheckStage(self.inspect, prompt))
+        job: JobInfo | None = yield from self.do(CheckStage(self.inspect, prompt, at))
         self.last_check = self.now
         self.job_over = job is not None and job.stage.is_terminal
         return self.job_over
@@ -285,9 +288,7 @@ class _JobLogFollower(_LogStream):
         """The stream closed: check the stage on the policy's schedule (it lags the last line)."""
         closed_at = self.now
         for offset in self.policy.stage_checks_after_end:
-            if closed_at + offset > self.now:
-                yield from self.do(Sleep(closed_at + offset - self.now))
-            if (yield from self.check_stage()):
+            if (yield from self.check_stage(at=closed_at + offset if offset else None)):
                 return True
         return False
 

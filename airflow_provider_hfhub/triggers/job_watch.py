@@ -96,7 +96,7 @@ class JobJudge:
 
     async def read(self, prompt: bool) -> JobInfo | None:
         assert self._read is not None, "read() runs inside session()"
-        job = await self._read(prompt)
+        job = await self._read(prompt, None)
         if job is None or self.guard is None:
             return job
         # The budget is judged on this read (no request of its own); over it, the Job is cancelled now,

@@ -48,7 +48,7 @@ LOW_BUDGET_ROUND_GAP = 5.0
 # (the fake Hub's page; the Hub documents none, docs/hub-api.md#pagination).
 LISTING_PAGE_GUESS = 50
 
-Reader = Callable[[bool], Awaitable[JobInfo | None]]
+Reader = Callable[[bool, float | None], Awaitable[JobInfo | None]]
 
 
 @dataclass(eq=False)
@@ -64,6 +64,7 @@ class Subscription:
     version: int = 0  # bumped when the Job's stage changes
     _fresh: asyncio.Future[None] | None = None  # a reader waits for a round started after...
     _fresh_since: float = 0.0  # ...this moment
+    _changed: asyncio.Future[None] | None = None  # a reader waits for the stage to change
 
     @property
     def over(self) -> bool:
@@ -76,8 +77,11 @@ class Subscription:
         else:
             changed = self.latest is None or str(self.latest.stage) != str(state.stage)
             self.latest, self.error = state, None
-            if changed:
+            if changed:  # news: a reader waiting for it, or for a fresh round, goes on now
                 self.version += 1
+                for waiter in (self._changed, self._fresh):
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(None)
                 if self.on_change is not None:
                     self.on_change()
         self.settle(round_started)
@@ -95,15 +99,27 @@ class Subscription:
         self.poller.want(self.job_id)
         await asyncio.shield(self._fresh)
 
+    async def change_or(self, at: float) -> None:
+        """Wait until ``at`` (monotonic seconds), or less if the Job's stage changes meanwhile."""
+        if (seconds := at - time.monotonic()) > 0:
+            if self._changed is None or self._changed.done():
+                self._changed = asyncio.get_running_loop().create_future()
+            await asyncio.wait({self._changed}, timeout=seconds)  # cancelling the wait leaves it be
+
     def reader(self) -> Reader:
         """A stage source for one reader: news it has not seen comes at once, else a fresh round.
 
-        Called with ``prompt`` False it answers the latest word at once (None before the first).
+        Called with ``prompt`` False it answers the latest word at once (None before the first);
+        with ``at``, it waits until then for a round, unless the stage changes before: a Job whose
+        log just ended learns its outcome from the first round that finds it, not at its next
+        scheduled check (which, for a watch that already knows, would hold the event back).
         """
         seen = 0
 
-        async def stage(prompt: bool) -> JobInfo | None:
+        async def stage(prompt: bool, at: float | None = None) -> JobInfo | None:
             nonlocal seen
+            if at is not None and not self.over and self.version == seen:
+                await self.change_or(at)
             if prompt and not self.over and self.version == seen:
                 await self.fresh()
             seen = self.version

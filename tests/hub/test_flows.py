@@ -93,6 +93,8 @@ class World:
             return None
         if isinstance(step, flows.Next):
             return self.next(step.timeout)
+        if isinstance(step, flows.CheckStage) and step.at is not None:
+            self.now = max(self.now, step.at)
         if isinstance(step, flows.Send):
             self.checks.append(self.now)
             stage = self.stage_at(self.now)

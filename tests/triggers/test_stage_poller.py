@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_hfhub.hooks.hfhub import HfHubHook
+from airflow_provider_hfhub.hub.models import JobInfo
 from airflow_provider_hfhub.testing import FakeHub
 from airflow_provider_hfhub.triggers import stage_poller
 from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
@@ -169,3 +170,47 @@ async def test_a_job_ending_alone_is_inspected_rather_than_a_whole_listing(
 
     assert first["status"] == "success"
     assert listings == [] and {r["path"].rsplit("/", 1)[1] for r in inspects} == {job_ids[0]}
+
+
+class _Poller:
+    """Stands in for the poller's side of a subscription: records the Jobs asked about."""
+
+    def __init__(self) -> None:
+        self.wanted: list[str] = []
+
+    def want(self, job_id: str) -> None:
+        self.wanted.append(job_id)
+
+
+def _state(stage: str) -> JobInfo:
+    return JobInfo.from_json({"id": "j1", "status": {"stage": stage}}, endpoint="https://hub")
+
+
+async def _settles(task: asyncio.Future[Any]) -> bool:
+    for _ in range(5):  # a resolved future resumes its waiter within a few loop iterations
+        await asyncio.sleep(0)
+    return task.done()
+
+
+async def test_news_of_the_stage_answers_a_reader_waiting_for_a_fresh_round() -> None:
+    # A round that started before the reader asked finds the Job ended: the reader takes that news
+    # at once rather than waiting for the next round (which would hold back the trigger's event).
+    subscription = stage_poller.Subscription(_Poller(), "j1", 60.0)  # type: ignore[arg-type]
+    started = time.monotonic()
+    read = subscription.reader()
+    waiting = asyncio.ensure_future(read(True, None))
+    assert not await _settles(waiting)
+    subscription.deliver(_state("COMPLETED"), started)
+    assert await _settles(waiting) and str(waiting.result().stage) == "COMPLETED"
+
+
+async def test_a_check_scheduled_for_later_comes_at_once_with_news_of_the_stage() -> None:
+    poller = _Poller()
+    subscription = stage_poller.Subscription(poller, "j1", 60.0)  # type: ignore[arg-type]
+    subscription.deliver(_state("RUNNING"), time.monotonic())
+    read = subscription.reader()
+    await read(False, None)  # the reader has seen RUNNING
+    waiting = asyncio.ensure_future(read(True, time.monotonic() + 600))
+    assert not await _settles(waiting) and poller.wanted == []  # no round asked for before its time
+    subscription.deliver(_state("ERROR"), time.monotonic())
+    assert await _settles(waiting) and str(waiting.result().stage) == "ERROR"
