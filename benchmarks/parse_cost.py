@@ -32,7 +32,7 @@ OTHER_DAG_MODULES = (
     "airflow_provider_hfhub.sensors.spaces",
     "airflow_provider_hfhub.links",
 )
-HEAVY = ("httpx", "httpx_sse", "tenacity", "huggingface_hub", "starlette", "uvicorn", "pendulum")
+HEAVY = ("httpx", "tenacity", "huggingface_hub", "starlette", "uvicorn", "pendulum")
 DAGS = os.path.join(ROOT, "dags_examples")
 
 _IMPORT_SNIPPET = """

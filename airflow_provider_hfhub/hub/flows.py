@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from httpx_sse import ServerSentEvent
-
 from airflow_provider_hfhub.hub.calls import Call
 from airflow_provider_hfhub.hub.config import RetryPolicy, StreamPolicy
 from airflow_provider_hfhub.hub.errors import HubError, HubStatusError, HubTransportError
@@ -24,6 +22,7 @@ from airflow_provider_hfhub.hub.retry import backoff, is_retryable, may_have_pro
 from airflow_provider_hfhub.hub.sse import (
     JOB_STARTED_PREFIX,
     ReplayCursor,
+    ServerSentEvent,
     counts_as_event,
     event_payload,
     log_line,

@@ -13,11 +13,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from httpx_sse import ServerSentEvent
-
 from airflow_provider_hfhub.hub.models import LogLine
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    """One dispatched event of an event stream."""
+
+    data: str = ""
+    event: str = "message"
+    id: str = ""
+    retry: int | None = None
 
 
 class EventParser:

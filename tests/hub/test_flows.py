@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from httpx_sse import ServerSentEvent
 
 from airflow_provider_hfhub.hub import calls, flows
 from airflow_provider_hfhub.hub.config import RetryPolicy, StreamPolicy
@@ -25,6 +24,7 @@ from airflow_provider_hfhub.hub.errors import (
     ServerError,
 )
 from airflow_provider_hfhub.hub.models import JobInfo
+from airflow_provider_hfhub.hub.sse import ServerSentEvent
 
 POLICY = StreamPolicy(
     stage_checks_after_end=(0.0, 1.0, 2.0),
