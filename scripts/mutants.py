@@ -33,6 +33,13 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "every call goes to one client whose pool then queues",
+        f"{PKG}/hub/_transport_base.py",
+        "            shard = self._in_flight.index(min(self._in_flight))\n",
+        "            shard = 0\n",
+        ("tests/hub/test_call_shards.py",),
+    ),
+    Mutant(
         "news of a Job's end waits for another round when a fresh one was asked for",
         f"{PKG}/triggers/stage_poller.py",
         "                for waiter in (self._changed, self._fresh):\n",

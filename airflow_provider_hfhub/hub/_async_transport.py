@@ -21,6 +21,7 @@ from airflow_provider_hfhub.hub._transport_base import (
     MAX_CONCURRENT_CALLS,
     MAX_OPENING_STREAMS,
     STREAM_LIMITS,
+    CallShards,
     Namespace,
     client_options,
     next_page,
@@ -61,24 +62,33 @@ class AsyncTransport:
     """Sends calls with the retry policy (creates through ``flows.create``), opens log streams and runs flows.
 
     :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
-    :param client: the ``httpx`` client for calls; one is made otherwise. Each log stream gets its own.
+    :param client: the ``httpx`` client for every call; small ones are made otherwise (see
+        CALL_SHARDS). Each log stream gets a client of its own.
     """
 
     def __init__(self, config: HubConfig, client: httpx.AsyncClient | None = None) -> None:
         self.config = config
-        self._client = client or httpx.AsyncClient(**client_options(config), limits=CALL_LIMITS)
-        # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
-        # the generated sync form gates the threads sharing one client with a bounded semaphore.
+        self._ssl = httpx.create_ssl_context()  # made once: building one per client is costly
+        self._shards = CallShards(self._call_client, client)
+        # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
+        # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
         self._opening = asyncio.Semaphore(MAX_OPENING_STREAMS)  # streams being opened, until their headers
-        self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = asyncio.Lock()
         self._retrying = tenacity.AsyncRetrying(**retry_kwargs(config.retry))
         self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._shards.made():
+            await client.aclose()
+
+    async def _send_on_a_shard(self, call: Call[Any]) -> httpx.Response:
+        with self._shards.take() as client:
+            return await client.request(call.method, call.url_path, **request_kwargs(call))
+
+    def _call_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**client_options(self.config), limits=CALL_LIMITS, verify=self._ssl)
 
     async def whoami(self) -> Any:
         account = await self.send(whoami())
@@ -98,7 +108,7 @@ class AsyncTransport:
         """Send a resolved call once; an error status or a transport failure raises a :class:`HubError`."""
         try:
             async with self._calls:
-                response = await self._client.request(call.method, call.url_path, **request_kwargs(call))
+                response = await self._send_on_a_shard(call)
         except httpx.TransportError as exc:
             raise transport_error(exc) from exc
         retry_after = retry_after_seconds(response.headers) if response.status_code == 429 else None

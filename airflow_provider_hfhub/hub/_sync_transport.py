@@ -21,6 +21,7 @@ from airflow_provider_hfhub.hub._transport_base import (
     MAX_CONCURRENT_CALLS,
     MAX_OPENING_STREAMS,
     STREAM_LIMITS,
+    CallShards,
     Namespace,
     client_options,
     next_page,
@@ -61,24 +62,33 @@ class SyncTransport:
     """Sends calls with the retry policy (creates through ``flows.create``), opens log streams and runs flows.
 
     :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
-    :param client: the ``httpx`` client for calls; one is made otherwise. Each log stream gets its own.
+    :param client: the ``httpx`` client for every call; small ones are made otherwise (see
+        CALL_SHARDS). Each log stream gets a client of its own.
     """
 
     def __init__(self, config: HubConfig, client: httpx.Client | None = None) -> None:
         self.config = config
-        self._client = client or httpx.Client(**client_options(config), limits=CALL_LIMITS)
-        # At most MAX_CONCURRENT_CALLS calls in flight, so the pool never queues (see CALL_LIMITS);
-        # the generated sync form gates the threads sharing one client with a bounded semaphore.
+        self._ssl = httpx.create_ssl_context()  # made once: building one per client is costly
+        self._shards = CallShards(self._call_client, client)
+        # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
+        # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
         self._opening = threading.BoundedSemaphore(MAX_OPENING_STREAMS)  # streams being opened, until their headers
-        self._ssl = httpx.create_ssl_context()  # made once: building one per stream is costly
         self._namespace = Namespace(config.namespace)
         self._namespace_lock = threading.Lock()
         self._retrying = tenacity.Retrying(**retry_kwargs(config.retry))
         self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     def close(self) -> None:
-        self._client.close()
+        for client in self._shards.made():
+            client.close()
+
+    def _send_on_a_shard(self, call: Call[Any]) -> httpx.Response:
+        with self._shards.take() as client:
+            return client.request(call.method, call.url_path, **request_kwargs(call))
+
+    def _call_client(self) -> httpx.Client:
+        return httpx.Client(**client_options(self.config), limits=CALL_LIMITS, verify=self._ssl)
 
     def whoami(self) -> Any:
         account = self.send(whoami())
@@ -98,7 +108,7 @@ class SyncTransport:
         """Send a resolved call once; an error status or a transport failure raises a :class:`HubError`."""
         try:
             with self._calls:
-                response = self._client.request(call.method, call.url_path, **request_kwargs(call))
+                response = self._send_on_a_shard(call)
         except httpx.TransportError as exc:
             raise transport_error(exc) from exc
         retry_after = retry_after_seconds(response.headers) if response.status_code == 429 else None
