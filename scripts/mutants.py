@@ -33,6 +33,15 @@ class Mutant:
 
 MUTANTS = [
     Mutant(
+        "a log's end asks the Hub at once, before the stage can have flipped",
+        f"{PKG}/hub/flows.py",
+        "self.check_stage(prompt=offset > 0, at=",
+        "self.check_stage(prompt=True, at=",
+        (
+            "tests/triggers/test_stage_poller.py::test_a_job_ending_alone_is_inspected_rather_than_a_whole_listing",
+        ),
+    ),
+    Mutant(
         "every call goes to one client whose pool then queues",
         f"{PKG}/hub/_transport_base.py",
         "            shard = self._in_flight.index(min(self._in_flight))\n",

@@ -284,10 +284,15 @@ class _JobLogFollower(_LogStream):
         return (yield from self.read_until_quiet(self.policy.idle_timeout))
 
     def confirm_end(self) -> Generator[Step, Any, bool]:
-        """The stream closed: check the stage on the policy's schedule (it lags the last line)."""
+        """The stream closed: check the stage on the policy's schedule (it lags the last line).
+
+        A check due at once takes a shared source's latest word without asking the Hub: the stage
+        lags the stream's end (docs/hub-api.md#log-streams), so a fresh answer then is nearly
+        always "still running" and an isolated end would cost one inspect more.
+        """
         closed_at = self.now
         for offset in self.policy.stage_checks_after_end:
-            if (yield from self.check_stage(at=closed_at + offset if offset else None)):
+            if (yield from self.check_stage(prompt=offset > 0, at=closed_at + offset if offset else None)):
                 return True
         return False
 
