@@ -226,8 +226,8 @@ class _AsyncFlowRunner:
         if isinstance(step, CheckStage):
             if self._stages is not None:
                 return await self._stages(step.prompt, step.at)
-            if step.at is not None and step.at > time.monotonic():
-                await asyncio.sleep(step.at - time.monotonic())
+            if step.at is not None and (wait := step.at - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
         if isinstance(step, Send):
             return await transport.send(step.call)
         if isinstance(step, SendOnce):

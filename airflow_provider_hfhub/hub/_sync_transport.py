@@ -226,8 +226,8 @@ class _SyncFlowRunner:
         if isinstance(step, CheckStage):
             if self._stages is not None:
                 return self._stages(step.prompt, step.at)
-            if step.at is not None and step.at > time.monotonic():
-                time.sleep(step.at - time.monotonic())
+            if step.at is not None and (wait := step.at - time.monotonic()) > 0:
+                time.sleep(wait)
         if isinstance(step, Send):
             return transport.send(step.call)
         if isinstance(step, SendOnce):

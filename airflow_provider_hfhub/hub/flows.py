@@ -292,7 +292,7 @@ class _JobLogFollower(_LogStream):
         """
         closed_at = self.now
         for offset in self.policy.stage_checks_after_end:
-            if (yield from self.check_stage(prompt=offset > 0, at=closed_at + offset if offset else None)):
+            if (yield from self.check_stage(prompt=offset > 0, at=closed_at + offset)):
                 return True
         return False
 
