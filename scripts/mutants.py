@@ -42,11 +42,29 @@ MUTANTS = [
         ),
     ),
     Mutant(
-        "every call goes to one client whose pool then queues",
+        "every call or stream goes to one client whose pool then queues",
         f"{PKG}/hub/_transport_base.py",
-        "            shard = self._in_flight.index(min(self._in_flight))\n",
-        "            shard = 0\n",
+        "if n < self._per_client), None)",
+        "if True), None)",
         ("tests/hub/test_call_shards.py",),
+    ),
+    Mutant(
+        "a closed log stream keeps its room on its stream client",
+        f"{PKG}/hub/_async_transport.py",
+        "        return AsyncStream(response, lambda: self._stream_clients.give_back(client))",
+        "        return AsyncStream(response, lambda: None)",
+        (
+            "tests/hub/test_transport.py::test_streams_one_after_another_share_one_stream_client_and_close_their_answers",
+        ),
+    ),
+    Mutant(
+        "a stream cancelled in its opening keeps its room on its stream client",
+        f"{PKG}/hub/_async_transport.py",
+        "                self._stream_clients.give_back(client)\n                raise",
+        "                raise",
+        (
+            "tests/hub/test_transport.py::test_a_cancel_while_a_stream_opens_frees_its_room_on_the_stream_client",
+        ),
     ),
     Mutant(
         "news of a Job's end waits for another round when a fresh one was asked for",

@@ -18,10 +18,13 @@ from airflow_provider_hfhub.hub import flows
 from airflow_provider_hfhub.hub._streams import AsyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
+    CALL_SHARDS,
+    CALLS_PER_SHARD,
     MAX_CONCURRENT_CALLS,
     MAX_OPENING_STREAMS,
     STREAM_LIMITS,
-    CallShards,
+    STREAMS_PER_CLIENT,
+    ClientShards,
     Namespace,
     client_options,
     next_page,
@@ -63,13 +66,14 @@ class AsyncTransport:
 
     :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
     :param client: the ``httpx`` client for every call; small ones are made otherwise (see
-        CALL_SHARDS). Each log stream gets a client of its own.
+        CALL_SHARDS). Log streams go through clients of their own (see STREAMS_PER_CLIENT).
     """
 
     def __init__(self, config: HubConfig, client: httpx.AsyncClient | None = None) -> None:
         self.config = config
         self._ssl = httpx.create_ssl_context()  # made once: building one per client is costly
-        self._shards = CallShards(self._call_client, client)
+        self._shards = ClientShards(self._call_client, CALLS_PER_SHARD, CALL_SHARDS, client)
+        self._stream_clients = ClientShards(self._stream_client, STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
         # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
@@ -80,15 +84,18 @@ class AsyncTransport:
         self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     async def aclose(self) -> None:
-        for client in self._shards.made():
+        for client in self._shards.made() + self._stream_clients.made():
             await client.aclose()
 
     async def _send_on_a_shard(self, call: Call[Any]) -> httpx.Response:
-        with self._shards.take() as client:
+        with self._shards.taken() as client:
             return await client.request(call.method, call.url_path, **request_kwargs(call))
 
     def _call_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(**client_options(self.config), limits=CALL_LIMITS, verify=self._ssl)
+
+    def _stream_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
 
     async def whoami(self) -> Any:
         account = await self.send(whoami())
@@ -154,16 +161,16 @@ class AsyncTransport:
         return _AsyncFlowRunner(self, flow, stages).__aiter__()
 
     async def open_stream(self, call: Call[Any]) -> AsyncStream:
-        """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
+        """Open an SSE stream on a stream client (see STREAMS_PER_CLIENT); the Hub's error status raises."""
         call = await self._resolve(call)
         async with self._opening:
-            client = httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+            client = self._stream_clients.take()
             try:
                 response = await _send_stream_request(client, stream_request(client, call, self.config))
-            except BaseException:  # a cancellation too: the client must not outlive a stream never opened
-                await client.aclose()
+            except BaseException:  # a cancellation too: the stream's room on the client is freed
+                self._stream_clients.give_back(client)
                 raise
-        return AsyncStream(response, client)
+        return AsyncStream(response, lambda: self._stream_clients.give_back(client))
 
 
 async def _send_stream_request(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:

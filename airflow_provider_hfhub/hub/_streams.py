@@ -3,8 +3,9 @@
 Each reads one SSE response ahead of its consumer into a bounded buffer, so that the consumer can
 wait for the next event with a timeout (keep-alive comments are not events: no read can time out
 per event). Both parse with :class:`~airflow_provider_hfhub.hub.sse.EventParser`, a network read
-at a time. The async reader pumps in a task, the sync one in a thread; each owns the client that
-holds its connection and closes it. No Airflow imports here.
+at a time. The async reader pumps in a task, the sync one in a thread; each closes its response
+and then says so (``on_close``: the transport frees the stream's room on its client). No Airflow
+imports here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import contextlib
 import queue
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import httpx
 
@@ -44,12 +45,12 @@ class AsyncStream:
     garbage collection to walk (README "Performance").
 
     :param response: the streaming response, headers read.
-    :param client: the client holding its connection, closed with the stream.
+    :param on_close: called once the response is closed.
     """
 
-    def __init__(self, response: httpx.Response, client: httpx.AsyncClient) -> None:
+    def __init__(self, response: httpx.Response, on_close: Callable[[], None]) -> None:
         self._response = response
-        self._client = client
+        self._on_close = on_close
         self._items: collections.deque[StreamItem] = collections.deque()
         self._arrived: asyncio.Future[None] | None = None  # the consumer waits for items
         self._taken: asyncio.Future[None] | None = None  # the reader waits for room
@@ -101,7 +102,7 @@ class AsyncStream:
             try:
                 await self._response.aclose()
             finally:
-                await self._client.aclose()
+                self._on_close()
 
 
 def _resolve(waiter: asyncio.Future[None] | None) -> None:
@@ -113,12 +114,12 @@ class SyncStream:
     """Reads one SSE response in a thread.
 
     :param response: the streaming response, headers read.
-    :param client: the client holding its connection, closed with the stream.
+    :param on_close: called once the response is closed.
     """
 
-    def __init__(self, response: httpx.Response, client: httpx.Client) -> None:
+    def __init__(self, response: httpx.Response, on_close: Callable[[], None]) -> None:
         self._response = response
-        self._client = client
+        self._on_close = on_close
         self._queue: queue.Queue[StreamItem] = queue.Queue(QUEUE_SIZE)
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._pump, daemon=True, name="hfhub-sse")
@@ -164,4 +165,4 @@ class SyncStream:
         try:
             self._response.close()
         finally:
-            self._client.close()
+            self._on_close()

@@ -18,10 +18,13 @@ from airflow_provider_hfhub.hub import flows
 from airflow_provider_hfhub.hub._streams import SyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
+    CALL_SHARDS,
+    CALLS_PER_SHARD,
     MAX_CONCURRENT_CALLS,
     MAX_OPENING_STREAMS,
     STREAM_LIMITS,
-    CallShards,
+    STREAMS_PER_CLIENT,
+    ClientShards,
     Namespace,
     client_options,
     next_page,
@@ -63,13 +66,14 @@ class SyncTransport:
 
     :param config: endpoint, token, default namespace, timeouts, retry and stream policies.
     :param client: the ``httpx`` client for every call; small ones are made otherwise (see
-        CALL_SHARDS). Each log stream gets a client of its own.
+        CALL_SHARDS). Log streams go through clients of their own (see STREAMS_PER_CLIENT).
     """
 
     def __init__(self, config: HubConfig, client: httpx.Client | None = None) -> None:
         self.config = config
         self._ssl = httpx.create_ssl_context()  # made once: building one per client is costly
-        self._shards = CallShards(self._call_client, client)
+        self._shards = ClientShards(self._call_client, CALLS_PER_SHARD, CALL_SHARDS, client)
+        self._stream_clients = ClientShards(self._stream_client, STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
         # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
@@ -80,15 +84,18 @@ class SyncTransport:
         self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     def close(self) -> None:
-        for client in self._shards.made():
+        for client in self._shards.made() + self._stream_clients.made():
             client.close()
 
     def _send_on_a_shard(self, call: Call[Any]) -> httpx.Response:
-        with self._shards.take() as client:
+        with self._shards.taken() as client:
             return client.request(call.method, call.url_path, **request_kwargs(call))
 
     def _call_client(self) -> httpx.Client:
         return httpx.Client(**client_options(self.config), limits=CALL_LIMITS, verify=self._ssl)
+
+    def _stream_client(self) -> httpx.Client:
+        return httpx.Client(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
 
     def whoami(self) -> Any:
         account = self.send(whoami())
@@ -154,16 +161,16 @@ class SyncTransport:
         return _SyncFlowRunner(self, flow, stages).__iter__()
 
     def open_stream(self, call: Call[Any]) -> SyncStream:
-        """Open an SSE stream on a client of its own (see CALL_LIMITS); the Hub's error status raises."""
+        """Open an SSE stream on a stream client (see STREAMS_PER_CLIENT); the Hub's error status raises."""
         call = self._resolve(call)
         with self._opening:
-            client = httpx.Client(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+            client = self._stream_clients.take()
             try:
                 response = _send_stream_request(client, stream_request(client, call, self.config))
-            except BaseException:  # a cancellation too: the client must not outlive a stream never opened
-                client.close()
+            except BaseException:  # a cancellation too: the stream's room on the client is freed
+                self._stream_clients.give_back(client)
                 raise
-        return SyncStream(response, client)
+        return SyncStream(response, lambda: self._stream_clients.give_back(client))
 
 
 def _send_stream_request(client: httpx.Client, request: httpx.Request) -> httpx.Response:

@@ -30,13 +30,18 @@ C = TypeVar("C", httpx.Client, httpx.AsyncClient)
 # Jobs ending within 2 s, detection p50 / p99): one pool of 100, 1.6 / 2.6-3.1 s; 96 in 8 pools,
 # 1.4-1.5 / 2.0-2.1 s; 32 in 4, 0.7-1.1 / 1.1-1.3 s; 16 in 2, 0.5-0.8 / 0.8-1.0 s: beyond what keeps
 # the loop busy, more calls at once only make each one wait longer. 16 keep ~300 calls a second
-# going to a Hub 50 ms away. Each log stream, which holds its connection for the Job's whole life,
-# gets a connection of its own outside these pools.
+# going to a Hub 50 ms away.
 CALL_SHARDS = 2
 CALLS_PER_SHARD = 8
 MAX_CONCURRENT_CALLS = CALL_SHARDS * CALLS_PER_SHARD
 CALL_LIMITS = httpx.Limits(max_connections=CALLS_PER_SHARD, max_keepalive_connections=CALLS_PER_SHARD)
-STREAM_LIMITS = httpx.Limits(max_connections=1, max_keepalive_connections=0)
+# Log streams hold their connection for a Job's whole life, so they get clients apart from the
+# calls', as many as needed with STREAMS_PER_CLIENT streams each, and no idle connections (a
+# stream's connection closes with it). One client per stream cost ~110 objects tracked by the
+# garbage collector per followed Job, a third of them (README "Performance"); one client for all
+# would walk a thousand connections at each stream's opening and end (see above).
+STREAMS_PER_CLIENT = 32
+STREAM_LIMITS = httpx.Limits(max_connections=STREAMS_PER_CLIENT, max_keepalive_connections=0)
 # A triggerer that starts with 1,000 Job triggers (a restart) would otherwise open their 1,000 log
 # streams in the same few loop iterations: iterations of 0.8-1.4 s with 1,000-3,000 ready callbacks
 # were measured (benchmarks.fleet, README "Performance"). Opening in waves keeps each iteration short;
@@ -112,33 +117,54 @@ class Namespace:
         return self.value
 
 
-class CallShards(Generic[C]):
-    """The call clients (see CALL_SHARDS), each made when first needed, and the calls in flight on each.
+class ClientShards(Generic[C]):
+    """Clients made when first needed, each with at most ``per_client`` requests on it at once.
+
+    A request takes the first client with room, so a quiet transport uses one client and its
+    kept-alive connections.
 
     :param make: makes one client.
+    :param per_client: requests one client takes at once (its pool's size).
+    :param most: how many clients at most (None: as many as needed). Callers keep the requests in
+        flight under ``most * per_client`` (CALL_SHARDS); past it, the least busy client is taken.
     :param given: the one client to use instead (tests, a caller's own pool).
     """
 
-    def __init__(self, make: Callable[[], C], given: C | None = None) -> None:
+    def __init__(
+        self, make: Callable[[], C], per_client: int, most: int | None, given: C | None = None
+    ) -> None:
         self._make: Callable[[], C] = make
-        self._clients: list[C | None] = [given] if given is not None else [None] * CALL_SHARDS
-        self._in_flight = [0] * len(self._clients)
+        self._per_client = per_client
+        self._most = 1 if given is not None else most
+        self._clients: list[C] = [given] if given is not None else []
+        self._in_flight: list[int] = [0] * len(self._clients)
         self._lock = threading.Lock()  # the sync transport's threads share the clients; never held across I/O
 
-    @contextlib.contextmanager
-    def take(self) -> Iterator[C]:
-        """The least busy client for one call (the first among equals, so a quiet transport uses one)."""
+    def take(self) -> C:
+        """A client for one request, to be given back with :meth:`give_back` when it is done."""
         with self._lock:
-            shard = self._in_flight.index(min(self._in_flight))
-            client = self._clients[shard]
-            if client is None:
-                client = self._clients[shard] = self._make()
+            shard = next((i for i, n in enumerate(self._in_flight) if n < self._per_client), None)
+            if shard is None and (self._most is None or len(self._clients) < self._most):
+                self._clients.append(self._make())
+                self._in_flight.append(0)
+                shard = len(self._clients) - 1
+            if shard is None:
+                shard = self._in_flight.index(min(self._in_flight))
             self._in_flight[shard] += 1
+            return self._clients[shard]
+
+    def give_back(self, client: C) -> None:
+        with self._lock:
+            self._in_flight[next(i for i, c in enumerate(self._clients) if c is client)] -= 1
+
+    @contextlib.contextmanager
+    def taken(self) -> Iterator[C]:
+        """A client for the length of a ``with`` block."""
+        client = self.take()
         try:
             yield client
         finally:
-            with self._lock:
-                self._in_flight[shard] -= 1
+            self.give_back(client)
 
     def made(self) -> list[C]:
-        return [client for client in self._clients if client is not None]
+        return list(self._clients)

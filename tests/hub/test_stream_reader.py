@@ -35,7 +35,7 @@ async def open_stream(body: Source | bytes, headers: dict[str, str] = EVENT_STRE
         transport=httpx.MockTransport(lambda request: httpx.Response(200, headers=headers, content=body))
     )
     response = await client.send(client.build_request("GET", "http://hub.test/logs"), stream=True)
-    return AsyncStream(response, client)
+    return AsyncStream(response, lambda: None)  # the MockTransport client holds no connection
 
 
 async def test_every_event_of_one_read_comes_in_order_then_the_end() -> None:

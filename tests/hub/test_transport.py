@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from airflow_provider_hfhub.hub import AsyncHubClient, HubConfig, calls
-from airflow_provider_hfhub.hub._transport_base import MAX_OPENING_STREAMS
+from airflow_provider_hfhub.hub._transport_base import MAX_OPENING_STREAMS, STREAMS_PER_CLIENT
 from airflow_provider_hfhub.hub.errors import NotFoundError
 from airflow_provider_hfhub.hub.flows import Emit, Flow, Next, Now, Open, Page, Send, Sleep
 from airflow_provider_hfhub.hub.transport import AsyncTransport, SyncTransport
@@ -28,13 +28,19 @@ NO_READ_TIMEOUT = replace(FAST_STREAM, read_timeout=600)
 
 @pytest.fixture
 def async_clients(monkeypatch: pytest.MonkeyPatch) -> list[httpx.AsyncClient]:
-    """Every ``httpx.AsyncClient`` made during the test: the transport makes one per log stream."""
+    """Every ``httpx.AsyncClient`` made during the test ([0] the calls', then the log streams'), each
+    with the responses it sent (``answers``)."""
     made: list[httpx.AsyncClient] = []
 
     class Recorded(httpx.AsyncClient):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            self.answers: list[httpx.Response] = []
             made.append(self)
+
+        async def send(self, *args: Any, **kwargs: Any) -> httpx.Response:
+            self.answers.append(await super().send(*args, **kwargs))
+            return self.answers[-1]
 
     monkeypatch.setattr(httpx, "AsyncClient", Recorded)
     return made
@@ -161,7 +167,9 @@ async def test_a_cancelled_stream_read_leaves_no_connection_open(
         with pytest.raises(asyncio.CancelledError):
             await reader
         await _until_no_stream(fake_hub)
-        assert async_clients[1:] and all(c.is_closed for c in async_clients[1:])  # [0]: the calls' client
+        assert _stream_answers(async_clients) and all(
+            answer.is_closed for answer in _stream_answers(async_clients)
+        )
 
 
 async def test_cancelling_a_task_that_closes_a_stream_raises_cancelled_error_in_it(
@@ -185,27 +193,51 @@ async def test_cancelling_a_task_that_closes_a_stream_raises_cancelled_error_in_
             await closer
         assert closer.cancelled()
         await _until_no_stream(fake_hub)  # cancelled or not, the close went through
-        assert async_clients[1:] and all(c.is_closed for c in async_clients[1:])
+        assert _stream_answers(async_clients) and all(
+            answer.is_closed for answer in _stream_answers(async_clients)
+        )
 
 
-async def test_a_cancel_while_a_stream_opens_closes_its_client(
+def _stream_answers(clients: list[httpx.AsyncClient]) -> list[httpx.Response]:
+    return [answer for client in clients[1:] for answer in client.answers]  # type: ignore[attr-defined]
+
+
+async def test_a_cancel_while_a_stream_opens_frees_its_room_on_the_stream_client(
     fake_hub: FakeHub, async_clients: list[httpx.AsyncClient]
 ) -> None:
+    # Were the room of a stream cancelled in its opening kept, a new stream client would be made
+    # after STREAMS_PER_CLIENT of them.
     async with AsyncHubClient(config_for(fake_hub, stream=NO_READ_TIMEOUT)) as client:
         job_id = await _held_job(fake_hub, client)
-        fake_hub.inject_fault("slow", path="/logs$", seconds=3)  # the Hub holds the answer back
+        logs = f"/api/jobs/{fake_hub.user}/{job_id}/logs"
 
         async def first_line() -> Any:
             return await anext(client.fetch_job_logs(job_id=job_id, follow=True))
 
-        reader = asyncio.create_task(first_line())
-        await _until(
-            "the stream request", lambda: fake_hub.requests(f"/api/jobs/{fake_hub.user}/{job_id}/logs")
-        )
-        reader.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await reader
-        assert async_clients[1:] and all(c.is_closed for c in async_clients[1:])
+        for opened in range(1, STREAMS_PER_CLIENT + 2):
+            fake_hub.inject_fault("slow", path="/logs$", seconds=3)  # the Hub holds the answer back
+            reader = asyncio.create_task(first_line())
+            await _until("the stream request", lambda: len(fake_hub.requests(logs)) == opened)  # noqa: B023
+            reader.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reader
+        assert len(async_clients) == 2  # the calls' client and one stream client
+        fake_hub.clear_faults()
+        assert (await first_line()).text == "first"  # the room is there to use
+
+
+async def test_streams_one_after_another_share_one_stream_client_and_close_their_answers(
+    fake_hub: FakeHub, async_clients: list[httpx.AsyncClient]
+) -> None:
+    async with AsyncHubClient(config_for(fake_hub, stream=NO_READ_TIMEOUT)) as client:
+        job_id = await _held_job(fake_hub, client)
+        for _ in range(STREAMS_PER_CLIENT + 1):
+            lines = client.fetch_job_logs(job_id=job_id, follow=True)
+            assert (await anext(lines)).text == "first"
+            await lines.aclose()  # type: ignore[attr-defined]
+        await _until_no_stream(fake_hub)
+    assert len(async_clients) == 2 and all(answer.is_closed for answer in _stream_answers(async_clients))
+    assert len(_stream_answers(async_clients)) == STREAMS_PER_CLIENT + 1
 
 
 async def test_log_streams_open_in_waves_so_a_restart_does_not_flood_one_loop(fake_hub: FakeHub) -> None:
