@@ -224,13 +224,29 @@ async def follow_ours(payload: dict[str, Any], events: dict[str, Any], errors: l
 
 
 async def gather_with_timeout(coros: list[Any], timeout: float, errors: list[str]) -> None:
-    tasks = [asyncio.ensure_future(c) for c in coros]
+    tasks = await start_as_the_triggerer_does(coros)
     _done, pending = await asyncio.wait(tasks, timeout=timeout)
     if pending:
         errors.append(f"{len(pending)} still running after {timeout:g} s: cancelled")
         for task in pending:
             task.cancel()
         await asyncio.wait(pending, timeout=10)
+
+
+async def start_as_the_triggerer_does(coros: list[Any]) -> list[asyncio.Task[Any]]:
+    """Start one task per coroutine the way the triggerer starts its triggers.
+
+    ``TriggerRunner.create_triggers`` yields to the loop twice before each trigger it starts
+    (``await asyncio.sleep(0)``, airflow/jobs/triggerer_job_runner.py, the same in 3.1, 3.2 and
+    3.3), so a triggerer given 1,000 triggers at once starts them over ~2,000 loop passes, never
+    all in one pass.
+    """
+    tasks = []
+    for coro in coros:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        tasks.append(asyncio.ensure_future(coro))
+    return tasks
 
 
 # --- the official client, one thread per Job ---------------------------------------------------
