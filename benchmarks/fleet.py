@@ -129,13 +129,19 @@ def run_one(
     seconds: float,
     rate: float,
     poll_interval: float,
+    phases: str = "spread",
 ) -> dict[str, Any]:
     per_job = max(1, round(seconds * rate))
+    # Jobs started together do not print in the same millisecond: each spends its own share of one
+    # line interval scheduling, so the fleet's lines arrive evenly ("spread"). "lockstep" is the worst
+    # case: every Job prints at the same instants (the fake Hub creates them within ~0.3 s), and each
+    # burst of 1,000 lines is read in one or two loop passes (README "Performance").
     scenarios = [
         {
-            "name": f"fleet-{i}",
+            "name": f"fleet-{i}-{phases}",
             "lines": [f"job-{i} line {k}" for k in range(per_job)],
             "line_interval": 1 / rate,
+            "scheduling_seconds": round(i / n / rate, 4) if phases == "spread" else 0.0,
         }
         for i in range(n)
     ]
@@ -250,6 +256,7 @@ def run(
     poll_interval: float = 60.0,
     competitors: Sequence[str] = COMPETITORS,
     ours_only_above: int | None = None,
+    phases: str = "spread",
 ) -> dict[str, Any]:
     """Each size on a fresh fake Hub; sizes above ``ours_only_above`` run ours alone."""
     started = time.time()
@@ -257,7 +264,7 @@ def run(
     for n in jobs:
         modes = ["ours"] if ours_only_above is not None and n > ours_only_above else list(competitors)
         with fake_hub(stage_lag=stage_lag) as hub:
-            figures = {mode: run_one(hub, mode, n, seconds, rate, poll_interval) for mode in modes}
+            figures = {mode: run_one(hub, mode, n, seconds, rate, poll_interval, phases) for mode in modes}
         entry: dict[str, Any] = {"competitors": figures}
         if "ours" in figures:
             entry["ratios"] = {
@@ -278,6 +285,7 @@ def run(
             "keepalive_interval_s": 15.0,
             "competitors": list(competitors),
             "ours_only_above": ours_only_above,
+            "phases": phases,
         },
         "notes": [
             "each competitor runs alone in a fresh interpreter; the fake Hub is a separate process, fresh per size",
@@ -312,13 +320,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage-lag", type=float, default=1.0)
     parser.add_argument("--poll-interval", type=float, default=60.0, help="HfJobTrigger's poll_interval")
     parser.add_argument("--competitors", default=",".join(COMPETITORS))
+    parser.add_argument(
+        "--phases", choices=("spread", "lockstep"), default="spread",
+        help="when the Jobs print: each at its own phase of the line interval, or all at the same instants",
+    )  # fmt: skip
     parser.add_argument("--ours-only-above", type=int, help="sizes above this run ours alone")
     args = parser.parse_args(argv)
     print_json(
         run(
             jobs=args.jobs or [1000, 2000], seconds=args.seconds, rate=args.rate, stage_lag=args.stage_lag,
             poll_interval=args.poll_interval, competitors=[c for c in args.competitors.split(",") if c],
-            ours_only_above=args.ours_only_above,
+            ours_only_above=args.ours_only_above, phases=args.phases,
         )
     )  # fmt: skip
     return 0

@@ -49,6 +49,15 @@ MUTANTS = [
         ("tests/hub/test_call_shards.py",),
     ),
     Mutant(
+        "the fake Hub prints each scenario line a sleep after the last (a stall pushes every later line back)",
+        f"{PKG}/testing/fake_hub/jobs.py",
+        "await asyncio.sleep(max(0.0, started + number * sc.line_interval - loop.time()))",
+        "await asyncio.sleep(sc.line_interval)",
+        (
+            "tests/testing/test_jobs.py::test_a_scenario_prints_each_line_on_its_own_clock_even_after_the_fake_hub_stalled",
+        ),
+    ),
+    Mutant(
         "a closed log stream keeps its room on its stream client",
         f"{PKG}/hub/_async_transport.py",
         "        return AsyncStream(response, lambda: self._stream_clients.give_back(client))",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import time
+from datetime import datetime
 
 import httpx
 
-from airflow_provider_hfhub.testing import FakeHub
+from airflow_provider_hfhub.testing import FakeHub, RunningFakeHub
 
 from .fake_hub_helpers import read_events, wait_until
 
@@ -112,3 +115,29 @@ def test_org_namespace_and_owner(fake_hub: FakeHub, client: httpx.Client) -> Non
     assert response.json()["owner"]["type"] == "org"
     assert client.get(f"/api/jobs/fake-user/{response.json()['id']}").status_code == 404
     assert client.post("/api/jobs/stranger", json={"dockerImage": "x", "command": []}).status_code == 403
+
+
+def test_a_scenario_prints_each_line_on_its_own_clock_even_after_the_fake_hub_stalled(
+    fake_hub_server: RunningFakeHub, fake_hub: FakeHub, client: httpx.Client
+) -> None:
+    # A Job prints on its own clock. Were each line a sleep after the last, a busy fake Hub would push
+    # every later line back, and a fleet's Jobs would fall into step (benchmarks.fleet).
+    interval, count, stall = 0.05, 20, 0.4
+    fake_hub.add_job_scenario("paced", lines=[str(i) for i in range(count)], line_interval=interval)
+    job = _run(client, ["true"], labels={"fake-scenario": "paced"})
+    loop = fake_hub_server.server.loop
+    assert loop is not None
+    printed: dict[str, float] = {}
+    with client.stream("GET", f"/api/jobs/fake-user/{job['id']}/logs", timeout=10) as response:
+        for line in response.iter_lines():
+            if not line.startswith("data:"):
+                continue
+            event = json.loads(line[6:])
+            printed[event["data"]] = datetime.fromisoformat(
+                event["timestamp"].replace("Z", "+00:00")
+            ).timestamp()
+            if event["data"] == "4":  # mid-way, the fake Hub's loop blocks, as under a fleet's load
+                loop.call_soon_threadsafe(time.sleep, stall)
+    stamps = [printed[str(i)] for i in range(count)]
+    assert stamps[5] - stamps[4] >= stall * 0.8  # the stall held the next line back...
+    assert stamps[-1] - stamps[0] < (count - 1) * interval + stall / 2, stamps  # ...and no line after it

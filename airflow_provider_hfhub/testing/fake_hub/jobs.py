@@ -180,9 +180,14 @@ async def _run_scenario(job: Job, sc: JobScenario) -> tuple[str, str | None]:
         await asyncio.sleep(sc.scheduling_seconds)
     if job.stage == "SCHEDULING":
         job.start_running()
-    for line in sc.lines:
+    # Each line at its own time from the start (not a sleep after the last one): a real Job prints on
+    # its own clock, while sleeps resumed late by a busy fake Hub would fall into step with each other
+    # and turn a fleet's lines into bursts (README "Performance").
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for number, line in enumerate(sc.lines, 1):
         if sc.line_interval > 0:
-            await asyncio.sleep(sc.line_interval)
+            await asyncio.sleep(max(0.0, started + number * sc.line_interval - loop.time()))
         job.log.append(line)
     if sc.hold:
         job.finish_request = asyncio.get_running_loop().create_future()
