@@ -61,6 +61,22 @@ def _wait_for_streams(hub: FakeHubProcess, n: int, timeout: float) -> float:
     return time.time()
 
 
+def _just_after_a_round(hub: FakeHubProcess, timeout: float = 30.0) -> None:
+    """Return as soon as a backstop listing round that starts from now on has listed all its pages.
+
+    The isolated ends then begin a whole poll interval before the next backstop round is due, and
+    each one's checks move that round further away: a routine round cannot land in their phase.
+    """
+    since, deadline = time.time(), time.monotonic() + timeout
+    pages = max((r["pages"] for r in _requests.rounds(hub.hub_requests())), default=1)
+    while time.monotonic() < deadline:
+        fresh = [r for r in _requests.rounds(hub.hub_requests()) if r["start"] >= since]
+        if fresh and fresh[0]["pages"] >= pages:
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"no listing round in {timeout:g} s")
+
+
 def _driver(
     hub: FakeHubProcess, kind: str, n: int, window: float, isolated: int
 ) -> Callable[[list[str]], Any]:
@@ -71,6 +87,7 @@ def _driver(
         if kind == "printing":
             return marks
         time.sleep(window + 2 * MARGIN)
+        _just_after_a_round(hub)
         marks["isolated_ends"] = []
         for job_id in ids[:isolated]:
             marks["isolated_ends"].append(hub.finish_jobs([job_id])[0])
