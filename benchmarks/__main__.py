@@ -35,7 +35,7 @@ PLAN: dict[str, tuple[Callable[..., dict[str, Any]], dict[str, Any], dict[str, A
     ),
     "detection": (detection.run, {"repetitions": 50}, {"repetitions": 10}),
     "worker_time": (worker_time.run, {"seconds": 60.0}, {"seconds": 10.0}),
-    "throughput": (throughput.run, {"lines": 200_000}, {"lines": 20_000}),
+    "throughput": (throughput.run, {"lines": 100_000, "rounds": 3}, {"lines": 20_000, "rounds": 1}),
     # Five import samples, not ten: the fleet at 2,000 Jobs and the steady state fit in the 10 minutes.
     "parse_cost": (parse_cost.run, {"samples": 5}, {"samples": 3}),
 }
