@@ -37,9 +37,10 @@ MAX_CONCURRENT_CALLS = CALL_SHARDS * CALLS_PER_SHARD
 CALL_LIMITS = httpx.Limits(max_connections=CALLS_PER_SHARD, max_keepalive_connections=CALLS_PER_SHARD)
 # Log streams hold their connection for a Job's whole life, so they get clients apart from the
 # calls', as many as needed with STREAMS_PER_CLIENT streams each, and no idle connections (a
-# stream's connection closes with it). One client per stream cost ~110 objects tracked by the
-# garbage collector per followed Job, a third of them (README "Performance"); one client for all
-# would walk a thousand connections at each stream's opening and end (see above).
+# stream's connection closes with it). A client per stream cost 18 more objects for the garbage
+# collector to walk per followed Job (302 against 284, gc.get_objects() over 200 Jobs; README
+# "Performance"); one client for all would walk a thousand connections at each stream's opening
+# and end (see above).
 STREAMS_PER_CLIENT = 32
 STREAM_LIMITS = httpx.Limits(max_connections=STREAMS_PER_CLIENT, max_keepalive_connections=0)
 # A triggerer that starts with 1,000 Job triggers (a restart) would otherwise open their 1,000 log
