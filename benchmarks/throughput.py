@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks._common import fake_hub, follow_jobs, machine, print_json, progress, ratio
+from benchmarks._common import FakeHubProcess, fake_hub, follow_jobs, machine, print_json, progress, ratio
 
 COMPETITORS: dict[str, tuple[str, list[str]]] = {
     "ours": ("ours", []),
@@ -33,11 +33,12 @@ COMPETITORS: dict[str, tuple[str, list[str]]] = {
 }
 
 
-def _one(hub: Any, name: str, scenario: dict[str, Any], lines: int) -> dict[str, Any]:
+def _one(hub: FakeHubProcess, name: str, scenario: dict[str, Any], lines: int) -> dict[str, Any]:
     mode, args = COMPETITORS[name]
+    no_log = "--no-log" in args
     progress(f"throughput: {name}, {lines} lines")
     result, _, _ = follow_jobs(hub, mode, [scenario], timeout=600, extra_args=args)
-    if "--no-log" in args:
+    if no_log:
         received = result["iterated_lines"]
         first, last = None, result["last_iterated_at"]
     else:
@@ -48,8 +49,8 @@ def _one(hub: Any, name: str, scenario: dict[str, Any], lines: int) -> dict[str,
     seconds = (last - first) if last else None
     figures = {
         "lines_received": received,
-        "lines_lost": result["lines"]["lost"] if "--no-log" not in args else lines - received,
-        "lines_doubled": result["lines"]["doubled"] if "--no-log" not in args else None,
+        "lines_lost": lines - received if no_log else result["lines"]["lost"],
+        "lines_doubled": None if no_log else result["lines"]["doubled"],
         "seconds": round(seconds, 3) if seconds else None,
         "lines_per_s": round(received / seconds) if seconds else None,
         "cpu_s": result["cpu_s"],

@@ -72,8 +72,10 @@ class AsyncTransport:
     def __init__(self, config: HubConfig, client: httpx.AsyncClient | None = None) -> None:
         self.config = config
         self._ssl = httpx.create_ssl_context()  # made once: building one per client is costly
-        self._shards = ClientShards(self._call_client, CALLS_PER_SHARD, CALL_SHARDS, client)
-        self._stream_clients = ClientShards(self._stream_client, STREAMS_PER_CLIENT, None)
+        self._shards = ClientShards(
+            lambda: self._new_client(CALL_LIMITS), CALLS_PER_SHARD, CALL_SHARDS, client
+        )
+        self._stream_clients = ClientShards(lambda: self._new_client(STREAM_LIMITS), STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
         # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = asyncio.Semaphore(MAX_CONCURRENT_CALLS)
@@ -91,11 +93,8 @@ class AsyncTransport:
         with self._shards.taken() as client:
             return await client.request(call.method, call.url_path, **request_kwargs(call))
 
-    def _call_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(**client_options(self.config), limits=CALL_LIMITS, verify=self._ssl)
-
-    def _stream_client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(**client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl)
+    def _new_client(self, limits: httpx.Limits) -> httpx.AsyncClient:
+        return httpx.AsyncClient(**client_options(self.config), limits=limits, verify=self._ssl)
 
     async def whoami(self) -> Any:
         account = await self.send(whoami())

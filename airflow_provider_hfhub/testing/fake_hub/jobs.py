@@ -190,7 +190,7 @@ async def _run_scenario(job: Job, sc: JobScenario) -> tuple[str, str | None]:
             await asyncio.sleep(max(0.0, started + number * sc.line_interval - loop.time()))
         job.log.append(line)
     if sc.hold:
-        job.finish_request = asyncio.get_running_loop().create_future()
+        job.finish_request = loop.create_future()
         return await job.finish_request
     return sc.final_stage, sc.message
 
