@@ -152,6 +152,9 @@ def test_on_kill_cancels_the_job_on_the_sync_path(hub_connection: FakeHub) -> No
         time.sleep(0.02)
     [job] = hub_connection.jobs()
     hub_connection.wait_for_job_stage(job["id"], "RUNNING")
+    # The Hub has the Job before the worker has the create's answer: wait until the task knows it.
+    while operator.job_id != job["id"] and time.monotonic() < deadline:
+        time.sleep(0.02)
     operator.on_kill()  # what Airflow calls when the task is killed
     hub_connection.wait_for_job_stage(job["id"], "CANCELED")
     worker.join(15)
