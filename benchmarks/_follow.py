@@ -40,6 +40,7 @@ from airflow.triggers.base import BaseTrigger  # noqa: F401  (the triggerer has 
 from structlog.contextvars import bind_contextvars
 
 from airflow_provider_hfhub.hooks.hfhub import HfHubHook  # noqa: F401  (ours loads it: in every base)
+from airflow_provider_hfhub.hub import _aiohttp_transport  # noqa: F401  (ours loads it with its first stream)
 from airflow_provider_hfhub.triggers.jobs import HfJobTrigger
 from benchmarks._common import READY, RESULT
 

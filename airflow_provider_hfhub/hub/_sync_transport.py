@@ -15,6 +15,7 @@ import httpx
 import tenacity
 
 from airflow_provider_hfhub.hub import flows
+from airflow_provider_hfhub.hub._stream_transport import sync_stream_transport
 from airflow_provider_hfhub.hub._streams import SyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
@@ -75,7 +76,7 @@ class SyncTransport:
         self._shards = ClientShards(
             lambda: self._new_client(CALL_LIMITS), CALLS_PER_SHARD, CALL_SHARDS, client
         )
-        self._stream_clients = ClientShards(lambda: self._new_client(STREAM_LIMITS), STREAMS_PER_CLIENT, None)
+        self._stream_clients = ClientShards(self._new_stream_client, STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
         # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
@@ -95,6 +96,12 @@ class SyncTransport:
 
     def _new_client(self, limits: httpx.Limits) -> httpx.Client:
         return httpx.Client(**client_options(self.config), limits=limits, verify=self._ssl)
+
+    def _new_stream_client(self) -> httpx.Client:
+        transport = sync_stream_transport(self._ssl, self.config.endpoint)
+        return httpx.Client(
+            **client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl, transport=transport
+        )
 
     def whoami(self) -> Any:
         account = self.send(whoami())
