@@ -39,7 +39,7 @@ SUBS = [
     (r"\bAsyncStream\b", "SyncStream"),
     (r"\bAsyncStageSource\b", "StageSource"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
-    (r"\basync_stream_transport\b", "sync_stream_transport"),
+    (r"\basync_transport_for\b", "sync_transport_for"),
     (r"\btenacity\.AsyncRetrying\b", "tenacity.Retrying"),
     # The waiting primitives: threads share a sync client as tasks share an async one.
     (r"^import asyncio$", "import threading"),

@@ -1,4 +1,4 @@
-"""httpx-aiohttp's transport, fitted to log streams (see ``_stream_transport``)."""
+"""httpx-aiohttp's transport, fitted to the Hub clients (see ``_transports``)."""
 
 from __future__ import annotations
 
@@ -9,21 +9,27 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 
-class AiohttpStreamTransport(AiohttpTransport):
+class AiohttpHubTransport(AiohttpTransport):
     """An ``httpx`` transport on an aiohttp session of its own.
 
-    A stream's connection closes with it (never kept for another request, as with httpx's
-    ``max_keepalive_connections=0``); cookies stay httpx's to keep; and an aiohttp error that
+    ``limits`` mean what they mean to httpx: connections at most, and with
+    ``max_keepalive_connections=0`` (the log streams') a connection closes with its answer instead of
+    waiting for another request. Cookies stay httpx's to keep, and an aiohttp error that
     httpx-aiohttp leaves as it is becomes an ``httpx`` one, which the transports turn into a
     :class:`~airflow_provider_hfhub.hub.errors.HubTransportError` like any other.
 
     :param ssl_context: made once per transport (building one is costly).
-    :param most: connections at most.
+    :param limits: connections at most, kept alive or not, and for how long.
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext, most: int) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
         def session() -> aiohttp.ClientSession:
-            connector = aiohttp.TCPConnector(limit=most, ssl=ssl_context, force_close=True)
+            connector = aiohttp.TCPConnector(
+                limit=limits.max_connections or 0,
+                ssl=ssl_context,
+                force_close=limits.max_keepalive_connections == 0,
+                keepalive_timeout=limits.keepalive_expiry if limits.max_keepalive_connections != 0 else None,
+            )
             return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
         super().__init__(verify=ssl_context, client=session)

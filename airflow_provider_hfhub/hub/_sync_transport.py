@@ -15,7 +15,6 @@ import httpx
 import tenacity
 
 from airflow_provider_hfhub.hub import flows
-from airflow_provider_hfhub.hub._stream_transport import sync_stream_transport
 from airflow_provider_hfhub.hub._streams import SyncStream
 from airflow_provider_hfhub.hub._transport_base import (
     CALL_LIMITS,
@@ -33,6 +32,7 @@ from airflow_provider_hfhub.hub._transport_base import (
     request_kwargs,
     stream_request,
 )
+from airflow_provider_hfhub.hub._transports import sync_transport_for
 from airflow_provider_hfhub.hub.calls import Call, whoami
 from airflow_provider_hfhub.hub.config import HubConfig
 from airflow_provider_hfhub.hub.errors import (
@@ -76,7 +76,10 @@ class SyncTransport:
         self._shards = ClientShards(
             lambda: self._new_client(CALL_LIMITS), CALLS_PER_SHARD, CALL_SHARDS, client
         )
-        self._stream_clients = ClientShards(self._new_stream_client, STREAMS_PER_CLIENT, None)
+        self._create_shards = ClientShards(
+            lambda: self._new_client(CALL_LIMITS, for_creates=True), CALLS_PER_SHARD, 1, client
+        )
+        self._stream_clients = ClientShards(lambda: self._new_client(STREAM_LIMITS), STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);
         # the generated sync form gates the threads sharing the clients with a bounded semaphore.
         self._calls = threading.BoundedSemaphore(MAX_CONCURRENT_CALLS)
@@ -87,20 +90,18 @@ class SyncTransport:
         self.budget = RateBudget()  # what the Hub's RateLimit headers said last
 
     def close(self) -> None:
-        for client in self._shards.made() + self._stream_clients.made():
+        for client in {*self._shards.made(), *self._create_shards.made(), *self._stream_clients.made()}:
             client.close()
 
     def _send_on_a_shard(self, call: Call[Any]) -> httpx.Response:
-        with self._shards.taken() as client:
+        with (self._create_shards if call.creates else self._shards).taken() as client:
             return client.request(call.method, call.url_path, **request_kwargs(call))
 
-    def _new_client(self, limits: httpx.Limits) -> httpx.Client:
-        return httpx.Client(**client_options(self.config), limits=limits, verify=self._ssl)
-
-    def _new_stream_client(self) -> httpx.Client:
-        transport = sync_stream_transport(self._ssl, self.config.endpoint)
+    def _new_client(self, limits: httpx.Limits, for_creates: bool = False) -> httpx.Client:
+        # Creates keep httpx's own transport: its errors say whether a failed one may be resent.
+        transport = None if for_creates else sync_transport_for(self._ssl, self.config.endpoint, limits)
         return httpx.Client(
-            **client_options(self.config), limits=STREAM_LIMITS, verify=self._ssl, transport=transport
+            **client_options(self.config), limits=limits, verify=self._ssl, transport=transport
         )
 
     def whoami(self) -> Any:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from airflow_provider_hfhub.hub import AsyncHubClient, HubConfig, calls
-from airflow_provider_hfhub.hub._transport_base import MAX_OPENING_STREAMS, STREAMS_PER_CLIENT
+from airflow_provider_hfhub.hub._transport_base import MAX_OPENING_STREAMS, STREAM_LIMITS, STREAMS_PER_CLIENT
 from airflow_provider_hfhub.hub.errors import NotFoundError
 from airflow_provider_hfhub.hub.flows import Emit, Flow, Next, Now, Open, Page, Send, Sleep
 from airflow_provider_hfhub.hub.transport import AsyncTransport, SyncTransport
@@ -28,14 +28,15 @@ NO_READ_TIMEOUT = replace(FAST_STREAM, read_timeout=600)
 
 @pytest.fixture
 def async_clients(monkeypatch: pytest.MonkeyPatch) -> list[httpx.AsyncClient]:
-    """Every ``httpx.AsyncClient`` made during the test ([0] the calls', then the log streams'), each
-    with the responses it sent (``answers``)."""
+    """Every ``httpx.AsyncClient`` made during the test, each with the responses it sent (``answers``)
+    and whether it is a log streams' client (``for_streams``)."""
     made: list[httpx.AsyncClient] = []
 
     class Recorded(httpx.AsyncClient):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.answers: list[httpx.Response] = []
+            self.for_streams = kwargs.get("limits") is STREAM_LIMITS
             made.append(self)
 
         async def send(self, *args: Any, **kwargs: Any) -> httpx.Response:
@@ -198,8 +199,12 @@ async def test_cancelling_a_task_that_closes_a_stream_raises_cancelled_error_in_
         )
 
 
+def _stream_clients(clients: list[httpx.AsyncClient]) -> list[httpx.AsyncClient]:
+    return [client for client in clients if client.for_streams]  # type: ignore[attr-defined]
+
+
 def _stream_answers(clients: list[httpx.AsyncClient]) -> list[httpx.Response]:
-    return [answer for client in clients[1:] for answer in client.answers]  # type: ignore[attr-defined]
+    return [answer for client in _stream_clients(clients) for answer in client.answers]  # type: ignore[attr-defined]
 
 
 async def test_a_cancel_while_a_stream_opens_frees_its_room_on_the_stream_client(
@@ -221,7 +226,7 @@ async def test_a_cancel_while_a_stream_opens_frees_its_room_on_the_stream_client
             reader.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await reader
-        assert len(async_clients) == 2  # the calls' client and one stream client
+        assert len(_stream_clients(async_clients)) == 1
         fake_hub.clear_faults()
         assert (await first_line()).text == "first"  # the room is there to use
 
@@ -236,7 +241,8 @@ async def test_streams_one_after_another_share_one_stream_client_and_close_their
             assert (await anext(lines)).text == "first"
             await lines.aclose()  # type: ignore[attr-defined]
         await _until_no_stream(fake_hub)
-    assert len(async_clients) == 2 and all(answer.is_closed for answer in _stream_answers(async_clients))
+    assert len(_stream_clients(async_clients)) == 1
+    assert all(answer.is_closed for answer in _stream_answers(async_clients))
     assert len(_stream_answers(async_clients)) == STREAMS_PER_CLIENT + 1
 
 

@@ -1,4 +1,4 @@
-"""The async log streams' transport (aiohttp under httpx), over real HTTP on loopback."""
+"""The async clients' transport (aiohttp under httpx, httpx's own for creates and proxies), over real HTTP on loopback."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import psutil
 import pytest
 
-from airflow_provider_hfhub.hub import AsyncHubClient, calls
+from airflow_provider_hfhub.hub import AsyncHubClient, RetryPolicy, calls
 from airflow_provider_hfhub.hub.errors import HubError, HubTransportError
 from airflow_provider_hfhub.hub.transport import AsyncTransport
 from airflow_provider_hfhub.testing import FakeHub
@@ -69,11 +69,11 @@ async def test_an_answer_that_is_not_http_is_a_hub_transport_error(fake_hub: Fak
         await transport.aclose()
 
 
-async def test_log_streams_go_through_the_proxy_the_environment_names(
+async def test_calls_and_log_streams_go_through_the_proxy_the_environment_names(
     fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # aiohttp under httpx would ignore HTTP_PROXY (httpx reads it only for its own transport): where a
-    # proxy serves the Hub, streams keep httpx's transport. This proxy refuses (502) and records.
+    # proxy serves the Hub, the async clients keep httpx's transport. This proxy refuses (502) and records.
     seen: list[bytes] = []
 
     async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -86,19 +86,24 @@ async def test_log_streams_go_through_the_proxy_the_environment_names(
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
-    transport = AsyncTransport(config_for(fake_hub, namespace=fake_hub.user))
+    transport = AsyncTransport(
+        config_for(fake_hub, namespace=fake_hub.user, retry=RetryPolicy(max_attempts=1))
+    )
     try:
         with pytest.raises(HubError):
             await transport.open_stream(calls.job_logs("0" * 24, namespace=fake_hub.user))
+        with pytest.raises(HubError):
+            await transport.send(calls.inspect_job("0" * 24, namespace=fake_hub.user))
     finally:
         await transport.aclose()
         server.close()
         await server.wait_closed()
-    assert seen == [f"GET {fake_hub.url}/api/jobs/{fake_hub.user}/{'0' * 24}/logs HTTP/1.1".encode()]
+    job = f"{fake_hub.url}/api/jobs/{fake_hub.user}/{'0' * 24}"
+    assert seen == [f"GET {job}/logs HTTP/1.1".encode(), f"GET {job} HTTP/1.1".encode()]
 
 
 def test_workers_never_load_aiohttp(fake_hub: FakeHub) -> None:
-    # Only the async streams use it; a worker or a DAG parse pays nothing for it.
+    # Only the async clients use it; a worker or a DAG parse pays nothing for it.
     code = (
         "import sys\n"
         "from airflow_provider_hfhub.hub import HubClient, HubConfig\n"
