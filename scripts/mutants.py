@@ -97,6 +97,13 @@ MUTANTS = [
         ),
     ),
     Mutant(
+        "aiohttp logs errors for the shared clients left open at exit",
+        f"{PKG}/hub/_aiohttp_transport.py",
+        "@atexit.register\n",
+        "",
+        ("tests/hub/test_transports.py::test_a_client_left_open_at_exit_goes_quietly",),
+    ),
+    Mutant(
         "workers load aiohttp with the Hub client",
         f"{PKG}/hub/_transports.py",
         "import httpx\n",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import ssl
+import weakref
 
 import aiohttp
 import httpx
 from httpx_aiohttp import AiohttpTransport
+
+_sessions: weakref.WeakSet[aiohttp.ClientSession] = weakref.WeakSet()
 
 
 class AiohttpHubTransport(AiohttpTransport):
@@ -30,7 +34,9 @@ class AiohttpHubTransport(AiohttpTransport):
                 force_close=limits.max_keepalive_connections == 0,
                 keepalive_timeout=limits.keepalive_expiry if limits.max_keepalive_connections != 0 else None,
             )
-            return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            opened = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+            _sessions.add(opened)
+            return opened
 
         super().__init__(verify=ssl_context, client=session)
 
@@ -39,3 +45,20 @@ class AiohttpHubTransport(AiohttpTransport):
             return await super().handle_async_request(request)
         except aiohttp.ClientError as exc:
             raise httpx.RemoteProtocolError(f"{type(exc).__name__}: {exc}", request=request) from exc
+
+
+@atexit.register
+def _let_go() -> None:
+    """Drop the sessions nobody closed, quietly.
+
+    A shared client lives as long as its event loop and is never closed (hooks/hfhub.py): the
+    triggerer's, until the process exits. Its connections then end with the process, as those of
+    httpx's own pool do, instead of aiohttp logging "Unclosed client session" and "Unclosed
+    connector" errors at every triggerer's exit. The connector's synchronous close is the first
+    step of its ``close()`` (aiohttp/connector.py), which cannot be awaited once the loop is gone.
+    """
+    for session in list(_sessions):
+        connector = session.connector
+        session.detach()
+        if connector is not None:
+            connector._close()

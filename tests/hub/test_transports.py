@@ -112,3 +112,23 @@ def test_workers_never_load_aiohttp(fake_hub: FakeHub) -> None:
         "assert 'aiohttp' not in sys.modules, 'aiohttp was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_client_left_open_at_exit_goes_quietly(fake_hub: FakeHub) -> None:
+    # A shared client lives as long as its loop and is never closed (the triggerer's, until the
+    # process exits): aiohttp would log "Unclosed client session" errors at every exit.
+    fake_hub.add_job_scenario("short", lines=["one", "two"])
+    code = (
+        "import asyncio\n"
+        "from airflow_provider_hfhub.hub import AsyncHubClient, HubConfig\n"
+        "async def main():\n"
+        f"    client = AsyncHubClient(HubConfig(endpoint={fake_hub.url!r}, token={fake_hub.token!r}))\n"
+        "    job = await client.run_job(image='python:3.12', command=['t'], labels={'fake-scenario': 'short'})\n"
+        "    print([line.text async for line in client.fetch_job_logs(job_id=job.id, follow=True)])\n"
+        "    await client.whoami()  # leaves a kept-alive connection\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['one', 'two']"
+    assert "Unclosed" not in done.stderr + done.stdout, done.stderr
