@@ -5,7 +5,7 @@ the Hub about a thousand Jobs within seconds. Under httpx's own transport each o
 objects for every garbage collection to walk (httpx, httpcore, h11 and anyio: seven async
 generators deep), each network read costs the loop that whole stack, and a call ~2 ms of CPU;
 aiohttp parses in C and hands a read over without generator layers: ~85 objects an open stream,
-about a third of the CPU a read, and ~0.6 ms a call (README "Performance"). httpx still builds every
+a third to two thirds of the CPU a read, and ~0.6 ms a call (README "Performance"). httpx still builds every
 request and reads every answer (headers, auth, redirects, cookies), so nothing above the transport
 changes.
 
