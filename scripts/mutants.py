@@ -69,8 +69,8 @@ MUTANTS = [
     Mutant(
         "a finished log stream's connection is kept alive in aiohttp's pool",
         f"{PKG}/hub/_aiohttp_transport.py",
-        "force_close=limits.max_keepalive_connections == 0,",
-        "force_close=False,",
+        "force_close = limits.max_keepalive_connections == 0",
+        "force_close = False",
         ("tests/hub/test_transports.py::test_a_log_stream_that_ends_closes_its_connection",),
     ),
     Mutant(

@@ -40,6 +40,7 @@ SUBS = [
     (r"\bAsyncStageSource\b", "StageSource"),
     (r"\bhttpx\.AsyncClient\b", "httpx.Client"),
     (r"\basync_transport_for\b", "sync_transport_for"),
+    (r"\bASYNC_CREATES_APART\b", "SYNC_CREATES_APART"),
     (r"\btenacity\.AsyncRetrying\b", "tenacity.Retrying"),
     # The waiting primitives: threads share a sync client as tasks share an async one.
     (r"^import asyncio$", "import threading"),

@@ -28,11 +28,12 @@ class AiohttpHubTransport(AiohttpTransport):
 
     def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
         def session() -> aiohttp.ClientSession:
+            force_close = limits.max_keepalive_connections == 0
             connector = aiohttp.TCPConnector(
                 limit=limits.max_connections or 0,
                 ssl=ssl_context,
-                force_close=limits.max_keepalive_connections == 0,
-                keepalive_timeout=limits.keepalive_expiry if limits.max_keepalive_connections != 0 else None,
+                force_close=force_close,
+                keepalive_timeout=None if force_close else limits.keepalive_expiry,
             )
             opened = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
             _sessions.add(opened)

@@ -32,7 +32,7 @@ from airflow_provider_hfhub.hub._transport_base import (
     request_kwargs,
     stream_request,
 )
-from airflow_provider_hfhub.hub._transports import async_transport_for
+from airflow_provider_hfhub.hub._transports import ASYNC_CREATES_APART, async_transport_for
 from airflow_provider_hfhub.hub.calls import Call, whoami
 from airflow_provider_hfhub.hub.config import HubConfig
 from airflow_provider_hfhub.hub.errors import (
@@ -76,8 +76,10 @@ class AsyncTransport:
         self._shards = ClientShards(
             lambda: self._new_client(CALL_LIMITS), CALLS_PER_SHARD, CALL_SHARDS, client
         )
-        self._create_shards = ClientShards(
-            lambda: self._new_client(CALL_LIMITS, for_creates=True), CALLS_PER_SHARD, 1, client
+        self._create_shards = (
+            ClientShards(lambda: self._new_client(CALL_LIMITS, for_creates=True), CALLS_PER_SHARD, 1, client)
+            if ASYNC_CREATES_APART
+            else self._shards
         )
         self._stream_clients = ClientShards(lambda: self._new_client(STREAM_LIMITS), STREAMS_PER_CLIENT, None)
         # At most MAX_CONCURRENT_CALLS calls in flight, so some shard always has room (see CALL_LIMITS);

@@ -5,9 +5,9 @@ the Hub about a thousand Jobs within seconds. Under httpx's own transport each o
 objects for every garbage collection to walk (httpx, httpcore, h11 and anyio: seven async
 generators deep), each network read costs the loop that whole stack, and a call ~2 ms of CPU;
 aiohttp parses in C and hands a read over without generator layers: ~85 objects an open stream,
-a third to two thirds of the CPU a read, and ~0.6 ms a call (README "Performance"). httpx still builds every
-request and reads every answer (headers, auth, redirects, cookies), so nothing above the transport
-changes.
+a third to two thirds of the CPU a read, and ~0.6 ms a call (README "Performance"). httpx still
+builds every request and reads every answer (headers, auth, redirects, cookies), so nothing above
+the transport changes.
 
 Two kinds of request keep httpx's own transport. A request that creates paid work (``Call.creates``):
 whether it was sent when it failed decides whether it may be sent again (``retry.resend_is_safe``),
@@ -24,6 +24,10 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import httpx
+
+# Whether creates need clients of their own: only where the calls' clients are not httpx's own transport.
+ASYNC_CREATES_APART = True
+SYNC_CREATES_APART = False
 
 
 def async_transport_for(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -40,33 +41,34 @@ async def test_a_log_stream_that_ends_closes_its_connection(fake_hub: FakeHub) -
         assert _connections_to(fake_hub.url) == calls_only
 
 
-@pytest.fixture
-async def not_http() -> AsyncIterator[str]:
-    """A loopback server that answers every request with bytes that are not HTTP."""
+@contextlib.asynccontextmanager
+async def answering(reply: bytes) -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A loopback server that answers every request with ``reply``: its URL, and the request lines it saw."""
+    seen: list[bytes] = []
 
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        seen.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
+        writer.write(reply)
         await writer.drain()
         writer.close()
 
     server = await asyncio.start_server(answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}", seen
     finally:
         server.close()
         await server.wait_closed()
 
 
-async def test_an_answer_that_is_not_http_is_a_hub_transport_error(fake_hub: FakeHub, not_http: str) -> None:
+async def test_an_answer_that_is_not_http_is_a_hub_transport_error(fake_hub: FakeHub) -> None:
     # The stream flow reconnects after a HubTransportError; any other exception would end the trigger.
-    transport = AsyncTransport(config_for(fake_hub, endpoint=not_http, namespace="someone"))
-    try:
-        with pytest.raises(HubTransportError, match="did not complete"):
-            await transport.open_stream(calls.job_logs("0" * 24, namespace="someone"))
-    finally:
-        await transport.aclose()
+    async with answering(b"SSH-2.0-OpenSSH_9.6\r\n\r\n") as (not_http, _):
+        transport = AsyncTransport(config_for(fake_hub, endpoint=not_http, namespace="someone"))
+        try:
+            with pytest.raises(HubTransportError, match="did not complete"):
+                await transport.open_stream(calls.job_logs("0" * 24, namespace="someone"))
+        finally:
+            await transport.aclose()
 
 
 async def test_calls_and_log_streams_go_through_the_proxy_the_environment_names(
@@ -74,30 +76,21 @@ async def test_calls_and_log_streams_go_through_the_proxy_the_environment_names(
 ) -> None:
     # aiohttp under httpx would ignore HTTP_PROXY (httpx reads it only for its own transport): where a
     # proxy serves the Hub, the async clients keep httpx's transport. This proxy refuses (502) and records.
-    seen: list[bytes] = []
-
-    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        seen.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
-        writer.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
-    transport = AsyncTransport(
-        config_for(fake_hub, namespace=fake_hub.user, retry=RetryPolicy(max_attempts=1))
-    )
-    try:
-        with pytest.raises(HubError):
-            await transport.open_stream(calls.job_logs("0" * 24, namespace=fake_hub.user))
-        with pytest.raises(HubError):
-            await transport.send(calls.inspect_job("0" * 24, namespace=fake_hub.user))
-    finally:
-        await transport.aclose()
-        server.close()
-        await server.wait_closed()
+    refused = b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+    async with answering(refused) as (proxy, seen):
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        transport = AsyncTransport(
+            config_for(fake_hub, namespace=fake_hub.user, retry=RetryPolicy(max_attempts=1))
+        )
+        try:
+            with pytest.raises(HubError):
+                await transport.open_stream(calls.job_logs("0" * 24, namespace=fake_hub.user))
+            with pytest.raises(HubError):
+                await transport.send(calls.inspect_job("0" * 24, namespace=fake_hub.user))
+        finally:
+            await transport.aclose()
     job = f"{fake_hub.url}/api/jobs/{fake_hub.user}/{'0' * 24}"
     assert seen == [f"GET {job}/logs HTTP/1.1".encode(), f"GET {job} HTTP/1.1".encode()]
 
